@@ -11,6 +11,7 @@ use sfn::runtime::clock::Clock;
 use sfn::runtime::driver::Tasks;
 use sfn::runtime::history::EventKind;
 use sfn::runtime::mock::Mocks;
+use sfn::runtime::objects::Objects;
 use sfn::runtime::replay::Replay;
 use sfn::runtime::run::{ExecutionSpec, execute};
 
@@ -74,9 +75,14 @@ struct RunArgs {
     /// A child state machine: `ARN=FILE` (repeatable).
     #[arg(long = "machine", value_name = "ARN=FILE")]
     machines: Vec<String>,
-    /// Recorded task results to replay (`task_stubs.json`).
+    /// Recorded task results to replay (`task_stubs.json`), or the S3 objects a recorded
+    /// execution read (`{"s3_objects_put_by_test": [...]}`).
     #[arg(long)]
     task_stubs: Option<PathBuf>,
+    /// A directory holding the S3 objects distributed Maps read (`ItemReader`) and write
+    /// (`ResultWriter`): `DIR/<bucket>/<key>`. Without it they are kept in memory.
+    #[arg(long, value_name = "DIR")]
+    objects: Option<PathBuf>,
     /// A Step Functions Local mock configuration file.
     #[arg(long, requires = "test_case")]
     mock_config: Option<PathBuf>,
@@ -327,16 +333,26 @@ fn run(args: RunArgs) -> ExitCode {
         }
     };
     let mut tasks = Tasks::new();
+    let objects = args
+        .objects
+        .as_ref()
+        .map_or_else(Objects::new, Objects::with_root);
+    tasks.objects(objects.clone());
     if let Some(path) = &args.task_stubs {
         let replay = read(path).and_then(|text| {
             let value: Value = serde_json::from_str(&text).map_err(|e| {
                 eprintln!("error: `{}` is not JSON: {e}", path.display());
                 ExitCode::FAILURE
             })?;
-            Replay::from_json(&value).map_err(|e| {
+            let replay = Replay::from_json(&value).map_err(|e| {
                 eprintln!("error: `{}`: {e}", path.display());
                 ExitCode::FAILURE
-            })
+            })?;
+            replay.put_objects(&objects).map_err(|e| {
+                eprintln!("error: `{}`: cannot store its objects: {e}", path.display());
+                ExitCode::FAILURE
+            })?;
+            Ok(replay)
         });
         match replay {
             Ok(replay) => tasks.fallback(replay),

@@ -1,7 +1,7 @@
 //! Carrying out an execution's commands on tokio: tasks run concurrently, timers fire in
 //! order, and virtual time jumps to the next timer whenever nothing else can happen.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 use crate::clock::{Clock, system_now};
 use crate::failure::Failure;
 use crate::interp::{Command, Event, Execution, ExecutionInfo, TaskRequest};
+use crate::objects::Objects;
 use crate::plan::Plan;
 
 /// The future a task handler returns.
@@ -70,11 +71,13 @@ impl TaskContext {
     }
 }
 
-/// Task handlers by resource ARN, with an optional fallback for every other resource.
+/// Task handlers by resource ARN, with an optional fallback for every other resource, and
+/// the object store distributed Maps read their items from and write their results to.
 #[derive(Clone, Default)]
 pub struct Tasks {
     by_resource: HashMap<String, Arc<dyn TaskHandler>>,
     fallback: Option<Arc<dyn TaskHandler>>,
+    objects: Objects,
 }
 
 impl std::fmt::Debug for Tasks {
@@ -105,6 +108,18 @@ impl Tasks {
     pub fn fallback(&mut self, handler: impl TaskHandler + 'static) -> &mut Self {
         self.fallback = Some(Arc::new(handler));
         self
+    }
+
+    /// The object store of `ItemReader` and `ResultWriter` (`s3:getObject`, `s3:listObjectsV2`,
+    /// `s3:putObject`); an empty one in memory by default.
+    pub fn objects(&mut self, objects: Objects) -> &mut Self {
+        self.objects = objects;
+        self
+    }
+
+    /// The object store.
+    pub fn object_store(&self) -> &Objects {
+        &self.objects
     }
 
     fn call(&self, request: TaskRequest, cx: TaskContext) -> TaskFuture {
@@ -155,6 +170,8 @@ pub async fn run(
     let mut running: JoinSet<(u64, Result<Value, Failure>)> = JoinSet::new();
     let mut task_tokens: HashMap<tokio::task::Id, u64> = HashMap::new();
     let (progress, mut submissions) = tokio::sync::mpsc::unbounded_channel::<(u64, Progress)>();
+    // Answers known at once (reads and writes of the object store).
+    let mut answers: VecDeque<Event> = VecDeque::new();
     let mut commands = exec.start(now);
     loop {
         for command in commands.drain(..) {
@@ -175,15 +192,38 @@ pub async fn run(
                 Command::Cancel { token } => {
                     if let Some(at) = timer_at.remove(&token) {
                         timers.remove(&(at, token));
-                    } else {
+                    } else if !answers.iter().any(|a| answer_token(a) == Some(token)) {
                         cancelled.insert(token);
                     }
+                    answers.retain(|a| answer_token(a) != Some(token));
+                }
+                Command::ReadItems {
+                    token,
+                    resource,
+                    parameters,
+                } => {
+                    let result = crate::objects::read_items(&tasks.objects, &resource, &parameters);
+                    answers.push_back(Event::ItemsRead { token, result });
+                }
+                Command::WriteResults {
+                    token,
+                    resource,
+                    bucket,
+                    objects,
+                } => {
+                    let result =
+                        crate::objects::write_results(&tasks.objects, &resource, &bucket, objects);
+                    answers.push_back(Event::ResultsWritten { token, result });
                 }
             }
         }
         if exec.outcome().is_some() {
             running.abort_all();
             return Ok(exec);
+        }
+        if let Some(event) = answers.pop_front() {
+            commands.extend(exec.handle(event, now));
+            continue;
         }
         let next_timer = timers.keys().next().copied();
         let mut event = None;
@@ -258,6 +298,14 @@ pub async fn run(
         if let Some(event) = event {
             commands.extend(exec.handle(event, now));
         }
+    }
+}
+
+/// The token of an answer of the object store.
+fn answer_token(event: &Event) -> Option<u64> {
+    match event {
+        Event::ItemsRead { token, .. } | Event::ResultsWritten { token, .. } => Some(*token),
+        _ => None,
     }
 }
 

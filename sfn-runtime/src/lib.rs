@@ -17,6 +17,7 @@ pub mod failure;
 pub mod history;
 pub mod interp;
 pub mod mock;
+pub mod objects;
 pub mod plan;
 pub mod replay;
 pub mod run;

@@ -5,6 +5,10 @@
 //! the events that followed (`TaskStarted`, `TaskSubmitted`, `TaskSucceeded`, `TaskFailed`,
 //! `TaskTimedOut` and their `LambdaFunction…`/`Activity…` forms). Each call of a state takes
 //! that state's next recorded task.
+//!
+//! A recording of a distributed Map that reads its items from S3 lists instead the objects the
+//! test put before it ran: `{"s3_objects_put_by_test": [{"Bucket", "Key", "Body"}]}`;
+//! [`Replay::put_objects`] puts them into an [`Objects`] store.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -14,11 +18,14 @@ use serde_json::Value;
 use crate::driver::{TaskContext, TaskFuture, TaskHandler};
 use crate::failure::Failure;
 use crate::interp::TaskRequest;
+use crate::objects::{ObjectError, Objects};
 
 /// A task handler that answers from a recording.
 #[derive(Debug, Clone, Default)]
 pub struct Replay {
     by_state: Arc<Mutex<HashMap<String, VecDeque<Vec<Recorded>>>>>,
+    /// Objects the recorded execution found in S3: bucket, key, content.
+    objects: Vec<(String, String, String)>,
 }
 
 /// One recorded event after a task was scheduled.
@@ -36,11 +43,46 @@ enum Recorded {
 pub struct ReplayError(String);
 
 impl Replay {
-    /// Reads a recording: a JSON array of `{"state", "results": [{"type", "details"}]}`.
+    /// Reads a recording: a JSON array of `{"state", "results": [{"type", "details"}]}`, or an
+    /// object `{"s3_objects_put_by_test": [{"Bucket", "Key", "Body"}]}` listing the objects
+    /// the execution found in S3 (with the recorded tasks, if any, under `"tasks"`).
     pub fn from_json(value: &Value) -> Result<Replay, ReplayError> {
-        let tasks = value
-            .as_array()
-            .ok_or_else(|| ReplayError("expected a JSON array of recorded tasks".into()))?;
+        if let Value::Object(members) = value {
+            let mut replay = match members.get("tasks") {
+                Some(tasks) => Replay::from_json(tasks)?,
+                None => Replay::default(),
+            };
+            let objects = match members.get("s3_objects_put_by_test") {
+                None => &Vec::new(),
+                Some(Value::Array(objects)) => objects,
+                Some(_) => {
+                    return Err(ReplayError(
+                        "`s3_objects_put_by_test` is not an array".into(),
+                    ));
+                }
+            };
+            for (i, o) in objects.iter().enumerate() {
+                let text = |name: &str| {
+                    o[name]
+                        .as_str()
+                        .map(str::to_owned)
+                        .ok_or_else(|| ReplayError(format!("object {i} has no `{name}` text")))
+                };
+                let body = match &o["Body"] {
+                    Value::String(text) => text.clone(),
+                    Value::Null => String::new(),
+                    other => other.to_string(),
+                };
+                replay.objects.push((text("Bucket")?, text("Key")?, body));
+            }
+            return Ok(replay);
+        }
+        let tasks = value.as_array().ok_or_else(|| {
+            ReplayError(
+                "expected a JSON array of recorded tasks, or an object with `s3_objects_put_by_test`"
+                    .into(),
+            )
+        })?;
         let mut by_state: HashMap<String, VecDeque<Vec<Recorded>>> = HashMap::new();
         for (i, task) in tasks.iter().enumerate() {
             let state = task["state"]
@@ -57,7 +99,16 @@ impl Replay {
         }
         Ok(Replay {
             by_state: Arc::new(Mutex::new(by_state)),
+            objects: Vec::new(),
         })
+    }
+
+    /// Puts the objects the recorded execution found in S3 into `store`.
+    pub fn put_objects(&self, store: &Objects) -> Result<(), ObjectError> {
+        for (bucket, key, body) in &self.objects {
+            store.put(bucket, key, body.as_bytes())?;
+        }
+        Ok(())
     }
 }
 
@@ -178,6 +229,20 @@ fn python_json(value: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn s3_objects_seed_a_store() {
+        let recording = json!({"s3_objects_put_by_test": [
+            {"Bucket": "b", "Key": "k.json", "Body": "[1]"}
+        ]});
+        let replay = Replay::from_json(&recording).unwrap();
+        let store = Objects::new();
+        replay.put_objects(&store).unwrap();
+        assert_eq!(store.get("b", "k.json").unwrap(), b"[1]");
+        assert!(Replay::from_json(&json!([])).is_ok());
+        assert!(Replay::from_json(&json!({"s3_objects_put_by_test": [{"Bucket": "b"}]})).is_err());
+        assert!(Replay::from_json(&json!(3)).is_err());
+    }
 
     #[test]
     fn python_spacing_and_escapes() {

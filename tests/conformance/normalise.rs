@@ -41,7 +41,8 @@ static TIMESTAMP_KEY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\A.*timestamp.*\n?\z").unwrap());
 
 /// `CAUSE_JSON_RE.match`: a cause that quotes a JSON object between single quotes.
-static CAUSE_JSON_PREFIX: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\A.*'(\{.*\})'").unwrap());
+static CAUSE_JSON_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\A.*'(\{.*\})'").unwrap());
 
 /// `PLAIN_LITERAL_RE.fullmatch`.
 static PLAIN_LITERAL: LazyLock<Regex> =
@@ -56,9 +57,8 @@ static SNS_PEM_PREFIX: LazyLock<Regex> =
 
 /// `_sns_unsubscribe_match`'s pattern; its look-behind only requires what it looks behind at
 /// to end the first `.*`, so it is written as consumed text.
-static SNS_UNSUBSCRIBE_PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\A.*\?Action=Unsubscribe&SubscriptionArn=.*:(.*)").unwrap()
-});
+static SNS_UNSUBSCRIBE_PREFIX: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\A.*\?Action=Unsubscribe&SubscriptionArn=.*:(.*)").unwrap());
 
 /// Whole values that match anything (`GENERAL_WILDCARDS` and `SFN_API_WORDS`).
 const GENERAL_WILDCARDS: [&str; 3] = ["datetime", "snf_role_arn", "sfn_role_arn"];
@@ -248,7 +248,9 @@ fn remove_key(v: Value, key: &str) -> Value {
                 .map(|(k, v)| (k, remove_key(v, key)))
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.into_iter().map(|v| remove_key(v, key)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| remove_key(v, key)).collect())
+        }
         other => other,
     }
 }
@@ -258,7 +260,7 @@ fn remove_key(v: Value, key: &str) -> Value {
 // ---------------------------------------------------------------------------------------------
 
 /// One compiled step: recursive (`..`) or not, and the field name.
-type JsonPath = Vec<(bool, String)>;
+pub type JsonPath = Vec<(bool, String)>;
 
 /// A step into a document.
 #[derive(Debug, Clone)]
@@ -368,7 +370,7 @@ enum Matched {
 
 /// The `match_fn`s of check.py's key/value transformers.
 #[derive(Debug, Clone)]
-enum Matcher {
+pub enum Matcher {
     /// `t_key_value`: the key equals this one and the value is neither `null` nor `""`.
     Key(String),
     /// `_cause_json_match`: the JSON quoted in a `cause`.
@@ -389,9 +391,8 @@ impl Matcher {
     fn matches(&self, k: &str, v: &Value) -> Option<Matched> {
         let text = v.as_str();
         match self {
-            Matcher::Key(key) => (k == key && !v.is_null() && text != Some("")).then(|| {
-                text.map_or(Matched::NotText, |s| Matched::Text(s.to_owned()))
-            }),
+            Matcher::Key(key) => (k == key && !v.is_null() && text != Some(""))
+                .then(|| text.map_or(Matched::NotText, |s| Matched::Text(s.to_owned()))),
             Matcher::CauseJson => {
                 let s = text.filter(|_| k == "cause")?;
                 let json = CAUSE_JSON_PREFIX.captures(s)?.get(1)?.as_str();
@@ -404,19 +405,22 @@ impl Matcher {
             }
             Matcher::SnsUnsubscribe => {
                 let s = text.filter(|_| k.to_lowercase() == "unsubscribeurl")?;
-                Some(Matched::Text(SNS_UNSUBSCRIBE_PREFIX.captures(s)?[1].to_owned()))
+                Some(Matched::Text(
+                    SNS_UNSUBSCRIBE_PREFIX.captures(s)?[1].to_owned(),
+                ))
             }
             Matcher::Uuid => {
-                let s = text.filter(|s| k.to_lowercase().ends_with("id") && UUID_PREFIX.is_match(s))?;
+                let s =
+                    text.filter(|s| k.to_lowercase().ends_with("id") && UUID_PREFIX.is_match(s))?;
                 Some(Matched::Text(s.to_owned()))
             }
             Matcher::Timestamp => {
-                let key_matches = TIMESTAMP_KEY.is_match(k) || k == "creationTime" || k == "ingestionTime";
+                let key_matches =
+                    TIMESTAMP_KEY.is_match(k) || k == "creationTime" || k == "ingestionTime";
                 // `str(v)` of anything but a string cannot start with a date-time.
                 let is_date = text.is_some_and(|s| ISO8601_PREFIX.is_match(s));
-                (key_matches && !is_date).then(|| {
-                    text.map_or(Matched::NotText, |s| Matched::Text(s.to_owned()))
-                })
+                (key_matches && !is_date)
+                    .then(|| text.map_or(Matched::NotText, |s| Matched::Text(s.to_owned())))
             }
         }
     }
@@ -637,7 +641,11 @@ fn sfn_api_transformers() -> Vec<Transformer> {
     .into_iter()
     .map(|(path, word)| Transformer::jsonpath(path, word, false))
     .collect();
-    out.push(Transformer::key_value_with(Matcher::CauseJson, "json-input", true));
+    out.push(Transformer::key_value_with(
+        Matcher::CauseJson,
+        "json-input",
+        true,
+    ));
     out
 }
 
@@ -648,7 +656,11 @@ fn sqs_api_transformers() -> Vec<Transformer> {
         Transformer::key_value("TaskHandle", None, true),
         Transformer::key_value("SenderId", None, true),
         Transformer::key_value("SequenceNumber", None, true),
-        Transformer::jsonpath("$..MessageAttributes.RequestID.StringValue", "request-id", true),
+        Transformer::jsonpath(
+            "$..MessageAttributes.RequestID.StringValue",
+            "request-id",
+            true,
+        ),
         Transformer::key_value_with(Matcher::ResourceName, "resource", true),
     ]
 }
@@ -760,7 +772,9 @@ impl CaseRules {
             rules.regexes.push(Transformer::Text(rule));
         }
         let rc = &expected["run_context"];
-        rules.account = non_empty(&rc["account"]).unwrap_or("111111111111").to_owned();
+        rules.account = non_empty(&rc["account"])
+            .unwrap_or("111111111111")
+            .to_owned();
         rules.region = non_empty(&rc["region"]).unwrap_or("us-east-1").to_owned();
         rules
     }
@@ -860,7 +874,10 @@ impl CaseRules {
                 "111111111111",
             )));
         }
-        p.push(Transformer::Text(TextRule::literal(&self.region, "<region>")));
+        p.push(Transformer::Text(TextRule::literal(
+            &self.region,
+            "<region>",
+        )));
         p.push(Transformer::Text(TextRule::literal(
             "arn:aws:",
             "arn:<partition>:",
@@ -990,8 +1007,9 @@ mod tests {
         );
         assert_eq!(
             name("arn:aws:states:us-east-1:111111111111:stateMachine:<x>").as_deref(),
-            None
+            Some("<x>")
         );
+        assert_eq!(name("arn:aws:states:us-east-1:111111111111:<x>"), None);
     }
 
     #[test]

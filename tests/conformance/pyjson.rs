@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use serde_json::Value;
+use serde_json::{Map, Number, Value};
 
 /// `json.dumps(v)` with Python's defaults: `", "` and `": "` separators, non-ASCII escaped.
 pub fn dumps(v: &Value) -> String {
@@ -42,9 +42,217 @@ pub fn dumps_readable(v: &Value) -> String {
 
 /// `json.loads(text)`, or `None` where Python raises `ValueError`.
 ///
-/// Python also accepts `NaN`, `Infinity` and lone surrogate escapes, which no recording uses.
+/// Numbers are read as Python reads them: correctly rounded (serde_json's default reader may
+/// be one unit in the last place off, which would make `0.30000000000000004` compare unequal
+/// to itself), integers exactly where they fit 64 bits. Python also accepts `NaN`,
+/// `Infinity`, numbers beyond the float range and lone surrogate escapes, which JSON values
+/// here cannot hold: those are refused.
 pub fn loads(text: &str) -> Option<Value> {
-    serde_json::from_str(text).ok()
+    let mut reader = Reader {
+        s: text.as_bytes(),
+        pos: 0,
+    };
+    let v = reader.value(0)?;
+    reader.skip_ws();
+    (reader.pos == reader.s.len()).then_some(v)
+}
+
+/// A JSON reader following Python's `json` module (strict mode).
+struct Reader<'a> {
+    s: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    /// Python gives up (with `RecursionError`) around this depth.
+    const MAX_DEPTH: usize = 900;
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.pos) {
+            self.pos += 1;
+        }
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        self.skip_ws();
+        let found = self.s.get(self.pos) == Some(&b);
+        if found {
+            self.pos += 1;
+        }
+        found
+    }
+
+    fn keyword(&mut self, word: &str, v: Value) -> Option<Value> {
+        let found = self.s[self.pos..].starts_with(word.as_bytes());
+        found.then(|| {
+            self.pos += word.len();
+            v
+        })
+    }
+
+    fn value(&mut self, depth: usize) -> Option<Value> {
+        if depth > Self::MAX_DEPTH {
+            return None;
+        }
+        self.skip_ws();
+        match self.s.get(self.pos)? {
+            b'{' => {
+                self.pos += 1;
+                let mut map = Map::new();
+                if self.eat(b'}') {
+                    return Some(Value::Object(map));
+                }
+                loop {
+                    self.skip_ws();
+                    if self.s.get(self.pos) != Some(&b'"') {
+                        return None;
+                    }
+                    let key = self.string()?;
+                    if !self.eat(b':') {
+                        return None;
+                    }
+                    let v = self.value(depth + 1)?;
+                    // A repeated key keeps its first place and takes the last value.
+                    map.insert(key, v);
+                    if self.eat(b'}') {
+                        return Some(Value::Object(map));
+                    }
+                    if !self.eat(b',') {
+                        return None;
+                    }
+                }
+            }
+            b'[' => {
+                self.pos += 1;
+                let mut items = Vec::new();
+                if self.eat(b']') {
+                    return Some(Value::Array(items));
+                }
+                loop {
+                    items.push(self.value(depth + 1)?);
+                    if self.eat(b']') {
+                        return Some(Value::Array(items));
+                    }
+                    if !self.eat(b',') {
+                        return None;
+                    }
+                }
+            }
+            b'"' => self.string().map(Value::String),
+            b't' => self.keyword("true", Value::Bool(true)),
+            b'f' => self.keyword("false", Value::Bool(false)),
+            b'n' => self.keyword("null", Value::Null),
+            _ => self.number(),
+        }
+    }
+
+    /// `-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?`: an integer without fraction and exponent.
+    fn number(&mut self) -> Option<Value> {
+        let start = self.pos;
+        let digits = |r: &mut Self| {
+            let from = r.pos;
+            while r.s.get(r.pos).is_some_and(u8::is_ascii_digit) {
+                r.pos += 1;
+            }
+            r.pos - from
+        };
+        if self.s.get(self.pos) == Some(&b'-') {
+            self.pos += 1;
+        }
+        match self.s.get(self.pos) {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        let mut integer = true;
+        if self.s.get(self.pos) == Some(&b'.')
+            && self.s.get(self.pos + 1).is_some_and(u8::is_ascii_digit)
+        {
+            self.pos += 1;
+            digits(self);
+            integer = false;
+        }
+        if let Some(b'e' | b'E') = self.s.get(self.pos) {
+            let mark = self.pos;
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.s.get(self.pos) {
+                self.pos += 1;
+            }
+            if digits(self) == 0 {
+                self.pos = mark;
+            } else {
+                integer = false;
+            }
+        }
+        let text = std::str::from_utf8(&self.s[start..self.pos]).ok()?;
+        if integer {
+            if let Ok(i) = text.parse::<i64>() {
+                return Some(Value::from(i));
+            }
+            if let Ok(u) = text.parse::<u64>() {
+                return Some(Value::from(u));
+            }
+        }
+        Number::from_f64(text.parse::<f64>().ok()?).map(Value::Number)
+    }
+
+    /// A string at `"`: Python's escapes; raw control characters are refused.
+    fn string(&mut self) -> Option<String> {
+        self.pos += 1;
+        let mut out = String::new();
+        loop {
+            let rest = std::str::from_utf8(&self.s[self.pos..]).ok()?;
+            let stop = rest.find(|c: char| c == '"' || c == '\\' || c < ' ')?;
+            out.push_str(&rest[..stop]);
+            self.pos += stop;
+            match self.s[self.pos] {
+                b'"' => {
+                    self.pos += 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    let c = match *self.s.get(self.pos + 1)? {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let unit = self.hex4(self.pos + 2)?;
+                            self.pos += 4;
+                            if (0xd800..0xdc00).contains(&unit)
+                                && self.s.get(self.pos + 2..self.pos + 4) == Some(b"\\u")
+                                && let Some(low) = self.hex4(self.pos + 4)
+                                && (0xdc00..0xe000).contains(&low)
+                            {
+                                self.pos += 6;
+                                char::from_u32(0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00))?
+                            } else {
+                                char::from_u32(unit)?
+                            }
+                        }
+                        _ => return None,
+                    };
+                    out.push(c);
+                    self.pos += 2;
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn hex4(&self, at: usize) -> Option<u32> {
+        let digits = std::str::from_utf8(self.s.get(at..at + 4)?).ok()?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(digits, 16).ok()
+    }
 }
 
 /// check.py's `_short`: a value as JSON text, cut to `n` characters.
@@ -156,7 +364,9 @@ fn float_repr(f: f64) -> String {
         return if f > 0.0 { "Infinity" } else { "-Infinity" }.into();
     }
     let sci = format!("{f:e}");
-    let (mantissa, exp) = sci.split_once('e').expect("`{:e}` always writes an exponent");
+    let (mantissa, exp) = sci
+        .split_once('e')
+        .expect("`{:e}` always writes an exponent");
     let exp: i32 = exp.parse().expect("`{:e}` writes an integer exponent");
     let (sign, mantissa) = match mantissa.strip_prefix('-') {
         Some(m) => ("-", m),
@@ -209,12 +419,42 @@ mod tests {
     }
 
     #[test]
+    fn reads_as_python_reads() {
+        assert_eq!(
+            loads(r#" {"a": [1, -0, 1.5e0, "\u00e9\ud83d\ude00\n"], "a": 2} "#),
+            Some(json!({"a": 2}))
+        );
+        assert_eq!(
+            loads("[1.0, 18446744073709551615, -1]"),
+            Some(json!([1.0, u64::MAX, -1]))
+        );
+        assert_eq!(loads("0.30000000000000004"), Some(json!(0.1 + 0.2)));
+        assert_eq!(loads("1.6500000000000001"), Some(json!(1.1 * 1.5)));
+        for bad in [
+            "",
+            "[1,]",
+            "{\"a\" 1}",
+            "01",
+            "1.",
+            "\"\u{1}\"",
+            "\"\\ud800\"",
+            "NaN",
+            "1 2",
+        ] {
+            assert_eq!(loads(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn strings_and_separators_as_python_writes_them() {
         let v = json!({"a": [1, "é\u{7f}\n\u{1}", "😀"], "b": {}});
         assert_eq!(
             dumps(&v),
             r#"{"a": [1, "\u00e9\u007f\n\u0001", "\ud83d\ude00"], "b": {}}"#
         );
-        assert_eq!(json_text(&v), "{\"a\":[1,\"é\u{7f}\\n\\u0001\",\"😀\"],\"b\":{}}");
+        assert_eq!(
+            json_text(&v),
+            "{\"a\":[1,\"é\u{7f}\\n\\u0001\",\"😀\"],\"b\":{}}"
+        );
     }
 }

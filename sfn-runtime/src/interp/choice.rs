@@ -40,7 +40,12 @@ impl Execution {
     ) -> Result<(Option<usize>, Value, Option<Vec<(String, Value)>>), Failure> {
         let effective = self.input_path(fid, raw, s.input_path.as_ref())?;
         let matched = {
-            let context = self.context(fid, None);
+            let reads_context = s.choices.iter().any(rule_reads_context);
+            let context = if reads_context {
+                self.context(fid, None)
+            } else {
+                Value::Null
+            };
             let variables = self.variables(fid);
             let scope = Scope {
                 context: &context,
@@ -104,6 +109,21 @@ impl Execution {
         };
         let (output, assigned) = self.shape_jsonata(fid, raw, None, output, assign)?;
         Ok((matched, output, assigned))
+    }
+}
+
+/// Whether a rule reads the Context object.
+fn rule_reads_context(rule: &ChoiceRule) -> bool {
+    match &rule.test {
+        Test::And(rules) | Test::Or(rules) => rules.iter().any(rule_reads_context),
+        Test::Not(r) => rule_reads_context(r),
+        Test::Condition(_) => false,
+        Test::Compare {
+            variable, operand, ..
+        } => {
+            super::data::path_reads_context(variable.as_path())
+                || matches!(operand, Operand::Path(p) if super::data::path_reads_context(p.as_path()))
+        }
     }
 }
 

@@ -45,7 +45,12 @@ impl Execution {
 
     /// Evaluates a path where a value is required (`InputPath`, `OutputPath`, `ItemsPath`, …).
     pub(super) fn select(&self, fid: FrameId, p: &Path, input: &Value) -> Result<Value, Failure> {
-        let context = self.context(fid, None);
+        // The Context object is only built for paths that read it.
+        let context = if path_reads_context(p) {
+            self.context(fid, None)
+        } else {
+            Value::Null
+        };
         let variables = self.variables(fid);
         let scope = Scope {
             context: &context,
@@ -64,7 +69,11 @@ impl Execution {
         input: &Value,
         extra: Option<(&str, Value)>,
     ) -> Result<Value, Failure> {
-        let context = self.context(fid, extra);
+        let context = if template_reads_context(template) {
+            self.context(fid, extra)
+        } else {
+            Value::Null
+        };
         let variables = self.variables(fid);
         let scope = Scope {
             context: &context,
@@ -370,6 +379,22 @@ fn set_path(root: &mut Value, p: &ReferencePath, value: Value) -> bool {
     }
     *node = value;
     true
+}
+
+/// Whether a path reads the Context object (`$$…`, or `$$` inside a filter).
+pub(super) fn path_reads_context(p: &Path) -> bool {
+    matches!(p.root(), sfn_core::path::Root::Context) || p.as_str().contains("$$")
+}
+
+/// Whether a payload template reads the Context object anywhere.
+fn template_reads_context(t: &Template) -> bool {
+    match t {
+        Template::Literal(_) | Template::Jsonata(_) => false,
+        Template::Object(members) => members.iter().any(|(_, v)| template_reads_context(v)),
+        Template::Array(items) => items.iter().any(template_reads_context),
+        Template::Path(p) => path_reads_context(p),
+        Template::Intrinsic(i) => i.paths().into_iter().any(path_reads_context),
+    }
 }
 
 #[cfg(test)]

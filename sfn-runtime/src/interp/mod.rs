@@ -99,6 +99,30 @@ pub enum Command {
         /// The token of the task or timer.
         token: u64,
     },
+    /// Read a Map's items from its `ItemReader`'s resource (`arn:aws:states:::s3:getObject`:
+    /// the object's text; `arn:aws:states:::s3:listObjectsV2`: the objects as the reader lists
+    /// them); report [`Event::ItemsRead`] with `token`.
+    ReadItems {
+        /// Identifies the request in the answer.
+        token: u64,
+        /// The reader's resource.
+        resource: String,
+        /// Its parameters (`Bucket`, `Key`, `Prefix`, …).
+        parameters: Value,
+    },
+    /// Write a Map's results through its `ResultWriter`'s resource
+    /// (`arn:aws:states:::s3:putObject`) into `bucket`; report [`Event::ResultsWritten`] with
+    /// `token`.
+    WriteResults {
+        /// Identifies the request in the answer.
+        token: u64,
+        /// The writer's resource.
+        resource: String,
+        /// The bucket.
+        bucket: String,
+        /// The objects to write: key and content.
+        objects: Vec<(String, String)>,
+    },
 }
 
 /// What happened outside.
@@ -135,6 +159,21 @@ pub enum Event {
         /// The token of [`Command::StartTimer`].
         token: u64,
     },
+    /// The data of [`Command::ReadItems`] with this token.
+    ItemsRead {
+        /// The token of [`Command::ReadItems`].
+        token: u64,
+        /// The object's text or the listed objects, or why they could not be read
+        /// (`States.ItemReaderFailed`).
+        result: Result<Value, Failure>,
+    },
+    /// The objects of [`Command::WriteResults`] with this token are written.
+    ResultsWritten {
+        /// The token of [`Command::WriteResults`].
+        token: u64,
+        /// Whether they could be (`States.ResultWriterFailed`).
+        result: Result<(), Failure>,
+    },
 }
 
 /// What a frame is doing.
@@ -150,6 +189,16 @@ enum Wait {
     Retry { token: u64 },
     /// Waiting for branches or iterations.
     Children(Box<Fanout>),
+    /// Waiting for a Map's `ItemReader` data.
+    Items {
+        token: u64,
+        pending: Box<map::PendingRead>,
+    },
+    /// Waiting for a Map's `ResultWriter` to write its results.
+    Results {
+        token: u64,
+        pending: Box<map::PendingWrite>,
+    },
     /// Finished.
     Done,
 }
@@ -220,6 +269,8 @@ pub struct Execution {
     commands: Vec<Command>,
     /// The timer of the machine's `TimeoutSeconds`.
     timeout_token: Option<u64>,
+    /// The distributed Maps running now, by frame.
+    map_runs: HashMap<FrameId, map::MapRun>,
 }
 
 impl Execution {
@@ -236,6 +287,7 @@ impl Execution {
             next_token: 1,
             commands: Vec::new(),
             timeout_token: None,
+            map_runs: HashMap::new(),
         }
     }
 
@@ -295,7 +347,9 @@ impl Execution {
                 | Event::TaskFailed { token, .. }
                 | Event::TaskSubmitted { token, .. }
                 | Event::TaskHeartbeat { token }
-                | Event::TimerFired { token } => *token,
+                | Event::TimerFired { token }
+                | Event::ItemsRead { token, .. }
+                | Event::ResultsWritten { token, .. } => *token,
             };
             if Some(token) == self.timeout_token {
                 self.time_out();
@@ -306,6 +360,8 @@ impl Execution {
                     Event::TaskSubmitted { output, .. } => self.task_submitted(fid, output),
                     Event::TaskHeartbeat { .. } => self.task_heartbeat(fid),
                     Event::TimerFired { .. } => self.timer_fired(fid),
+                    Event::ItemsRead { result, .. } => self.items_read(fid, result),
+                    Event::ResultsWritten { result, .. } => self.results_written(fid, result),
                 }
                 self.run();
             }
@@ -335,7 +391,10 @@ impl Execution {
                     || attempt.timeout_token() == Some(token)
                     || attempt.heartbeat_token() == Some(token)
             }
-            Wait::Timer { token: t } | Wait::Retry { token: t } => *t == token,
+            Wait::Timer { token: t }
+            | Wait::Retry { token: t }
+            | Wait::Items { token: t, .. }
+            | Wait::Results { token: t, .. } => *t == token,
             _ => false,
         })
     }
@@ -565,7 +624,11 @@ impl Execution {
     /// Cancels every task and timer still awaited.
     fn cancel_all(&mut self) {
         for token in self.frames.iter().filter_map(|f| match f.wait {
-            Wait::Task { token, .. } | Wait::Timer { token } | Wait::Retry { token } => Some(token),
+            Wait::Task { token, .. }
+            | Wait::Timer { token }
+            | Wait::Retry { token }
+            | Wait::Items { token, .. }
+            | Wait::Results { token, .. } => Some(token),
             _ => None,
         }) {
             self.commands.push(Command::Cancel { token });

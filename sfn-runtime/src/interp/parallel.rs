@@ -176,6 +176,10 @@ impl Execution {
         let Wait::Children(fan) = std::mem::replace(&mut self.frames[fid].wait, Wait::Ready) else {
             return;
         };
+        // A Map's `ResultWriter` writes the results first.
+        let Some(fan) = self.map_write_results(fid, node, fan) else {
+            return;
+        };
         if fan.distributed {
             self.record_in(fid, EventKind::MapRunSucceeded);
         }
@@ -238,6 +242,10 @@ impl Execution {
                 self.record_in(fid, EventKind::WaitStateAborted);
             }
             Wait::Retry { token } => self.commands.push(super::Command::Cancel { token }),
+            Wait::Items { token, .. } | Wait::Results { token, .. } => {
+                self.commands.push(super::Command::Cancel { token });
+                self.record_in(fid, EventKind::MapStateAborted);
+            }
             Wait::Children(fan) => {
                 let kind = fan.kind;
                 for child in fan.running {

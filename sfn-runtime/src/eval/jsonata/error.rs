@@ -2,9 +2,28 @@
 
 use super::value::{Val, js_stringify};
 
-/// An evaluation error, with the inserts of its message template.
+/// An evaluation error, with the inserts of its message template (boxed: results stay
+/// small on the hot path).
+#[derive(Debug, Clone)]
+pub(crate) struct Error(Box<ErrorData>);
+
+impl std::ops::Deref for Error {
+    type Target = ErrorData;
+
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
+    }
+}
+
+/// What an [`Error`] holds.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Error {
+pub(crate) struct ErrorData {
     pub code: &'static str,
     /// Character offset of the node that failed, when known.
     pub position: Option<usize>,
@@ -30,10 +49,10 @@ pub(crate) type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: &'static str) -> Self {
-        Error {
+        Error(Box::new(ErrorData {
             code,
-            ..Error::default()
-        }
+            ..ErrorData::default()
+        }))
     }
 
     pub fn value(mut self, value: Option<&Val<'_>>) -> Self {

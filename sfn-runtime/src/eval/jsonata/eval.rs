@@ -5,15 +5,17 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use serde_json::Value;
-use sfn_core::jsonata::{BinaryOp, GroupBy, Lambda as LambdaNode, Node, NodeKind, Path, SortTerm, Stage};
+use sfn_core::jsonata::{
+    BinaryOp, GroupBy, Lambda as LambdaNode, Node, NodeKind, Path, SortTerm, Stage,
+};
 
 use super::error::{Error, Result};
 use super::functions::{self, boolean};
 use super::regex::Matcher;
 use super::signature::Sig;
 use super::value::{
-    Arr, Env, Frame, Func, Lambda, Lookup, Native, Obj, Val, deep_copy, deep_equal, js_str_cmp,
-    strict_equal,
+    Arr, Env, Frame, Func, Lambda, Lookup, Native, Obj, Val, deep_copy, deep_equal, grow,
+    js_str_cmp, strict_equal,
 };
 use super::{Environment, Limits};
 use crate::eval::Variables;
@@ -47,6 +49,7 @@ pub(crate) struct Evaluator<'a, 'e> {
     native_signatures: HashMap<&'static str, Rc<Sig>>,
     depth: usize,
     steps: u64,
+    allocated: u64,
     /// Every scope created, to break closure cycles at the end.
     frames: Vec<Weak<Frame<'a>>>,
     frames_live: usize,
@@ -72,6 +75,7 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             native_signatures: HashMap::new(),
             depth: 0,
             steps: 0,
+            allocated: 0,
             frames: Vec::new(),
             frames_live: 0,
         }
@@ -119,20 +123,39 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             ));
         }
         if self.steps > self.limits.max_steps {
-            return Err(
-                Error::new("U1001").message("Expression evaluation timeout: Check for infinite loop")
-            );
+            return Err(Error::new("U1001")
+                .message("Expression evaluation timeout: Check for infinite loop"));
         }
         Ok(())
+    }
+
+    /// Counts `n` values created (see [`Limits::max_allocation`]).
+    pub(crate) fn charge(&mut self, n: usize) -> Result<()> {
+        self.allocated = self.allocated.saturating_add(n as u64);
+        if self.allocated > self.limits.max_allocation {
+            return Err(Error::new("U1001")
+                .message("Expression evaluation created too much data: check for runaway growth"));
+        }
+        Ok(())
+    }
+
+    /// Counts what a new value holds at its top level.
+    pub(crate) fn charge_value(&mut self, value: &Option<Val<'a>>) -> Result<()> {
+        let n = match value {
+            Some(Val::Arr(a)) => a.items.len(),
+            Some(Val::Obj(o)) => o.len(),
+            Some(Val::Str(s)) => s.len() / 16,
+            _ => 0,
+        };
+        self.charge(n)
     }
 
     /// Counts a step of work done outside [`Evaluator::eval`] (sorting, loops in functions).
     pub(crate) fn tick(&mut self) -> Result<()> {
         self.steps += 1;
         if self.steps > self.limits.max_steps {
-            return Err(
-                Error::new("U1001").message("Expression evaluation timeout: Check for infinite loop")
-            );
+            return Err(Error::new("U1001")
+                .message("Expression evaluation timeout: Check for infinite loop"));
         }
         Ok(())
     }
@@ -146,9 +169,9 @@ impl<'a, 'e> Evaluator<'a, 'e> {
     ) -> Result<Option<Val<'a>>> {
         let entered = self.enter();
         let result = match entered {
-            Ok(()) => stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
-                self.eval_node(node, input, env)
-            }),
+            Ok(()) => {
+                stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || self.eval_node(node, input, env))
+            }
             Err(e) => Err(e),
         };
         self.depth -= 1;
@@ -163,19 +186,35 @@ impl<'a, 'e> Evaluator<'a, 'e> {
     ) -> Result<Option<Val<'a>>> {
         let mut result = match &node.kind {
             NodeKind::Path(path) => self.eval_path(node, path, input, env)?,
-            NodeKind::Binary { op, lhs, rhs } => self.eval_binary(node, *op, lhs, rhs, input, env)?,
+            NodeKind::Binary { op, lhs, rhs } => {
+                self.eval_binary(node, *op, lhs, rhs, input, env)?
+            }
             NodeKind::Negate(e) => self.eval_negate(node, e, input, env)?,
             NodeKind::Array { items, cons_array } => {
                 self.eval_array(items, *cons_array, input, env)?
             }
             NodeKind::Object(pairs) => Some(self.eval_group(pairs, input.clone(), env)?),
-            NodeKind::Name(name) => functions::lookup(input.as_ref(), name),
+            NodeKind::Name(name) => {
+                let found = functions::lookup(input.as_ref(), name);
+                if matches!(input, Some(Val::Arr(_))) {
+                    self.charge_value(&found)?;
+                }
+                found
+            }
             NodeKind::String(s) => Some(Val::str(s)),
             NodeKind::Number(n) => Some(Val::Num(*n)),
             NodeKind::Bool(b) => Some(Val::Bool(*b)),
             NodeKind::Null => Some(Val::Null),
-            NodeKind::Wildcard => Some(eval_wildcard(input.as_ref())),
-            NodeKind::Descendant => eval_descendants(input.as_ref()),
+            NodeKind::Wildcard => {
+                let found = Some(eval_wildcard(input.as_ref()));
+                self.charge_value(&found)?;
+                found
+            }
+            NodeKind::Descendant => {
+                let found = eval_descendants(input.as_ref());
+                self.charge_value(&found)?;
+                found
+            }
             NodeKind::Parent { label } => match env.lookup(&format!("!{label}")) {
                 Lookup::Bound(v) => v,
                 Lookup::Global => None,
@@ -264,7 +303,10 @@ impl<'a, 'e> Evaluator<'a, 'e> {
         env: &Env<'a>,
     ) -> Option<Val<'a>> {
         if name.is_empty() {
-            return input.clone();
+            return match input {
+                Some(Val::Arr(a)) if a.outer_wrapper => a.items.first().cloned(),
+                other => other.clone(),
+            };
         }
         match env.lookup(name) {
             Lookup::Bound(v) => v,
@@ -436,6 +478,7 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                 v => out.push(v),
             }
         }
+        self.charge(out.len())?;
         Ok(Val::seq(out))
     }
 
@@ -499,6 +542,7 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                 Val::Arr(a) => (a.items.clone(), a.tuple_stream),
                 v => (vec![v.clone()], false),
             };
+            self.charge(items.len() * (1 + t.len()))?;
             for (bb, item) in items.into_iter().enumerate() {
                 let mut new = (**t).clone();
                 if is_stream {
@@ -619,6 +663,7 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                 results.items.push(item.clone());
             }
         }
+        self.charge(results.items.len())?;
         Ok(Val::arr(results))
     }
 
@@ -658,7 +703,11 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             return Ok(Some(Val::Bool(result)));
         }
         let r = self.eval(rhs, input, env)?;
-        binary(op, l, r).map_err(tag)
+        let result = binary(op, l, r).map_err(tag)?;
+        if matches!(op, BinaryOp::Concat | BinaryOp::Range) {
+            self.charge_value(&result)?;
+        }
+        Ok(result)
     }
 
     fn eval_negate(
@@ -701,6 +750,7 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                 }
             }
         }
+        self.charge(out.len())?;
         let mut a = Arr::plain(out);
         a.cons = cons;
         Ok(Some(Val::arr(a)))
@@ -767,6 +817,8 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                         }
                         let data = groups[g].1.take();
                         groups[g].1 = functions::append(data, item.clone());
+                        let size = groups[g].1.as_ref().map_or(0, |d| d.items().len());
+                        self.charge(size)?;
                     }
                     None => {
                         index.insert(key.clone(), groups.len());
@@ -857,7 +909,9 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             if let NodeKind::Path(p) = &procedure.kind {
                 if let NodeKind::Name(name) = &p.steps[0].kind {
                     if self.is_defined(name, env) {
-                        return Err(Error::new("T1005").token(name.clone()).position(node.position));
+                        return Err(Error::new("T1005")
+                            .token(name.clone())
+                            .position(node.position));
                     }
                 }
             }
@@ -905,7 +959,9 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             if let NodeKind::Path(p) = &procedure.kind {
                 if let NodeKind::Name(name) = &p.steps[0].kind {
                     if self.is_defined(name, env) {
-                        return Err(Error::new("T1007").token(name.clone()).position(node.position));
+                        return Err(Error::new("T1007")
+                            .token(name.clone())
+                            .position(node.position));
                     }
                 }
             }
@@ -1014,7 +1070,9 @@ impl<'a, 'e> Evaluator<'a, 'e> {
         }
         let func = self.eval(rhs, input, env)?;
         let Some(Val::Func(f)) = &func else {
-            return Err(Error::new("T2006").value(func.as_ref()).position(node.position));
+            return Err(Error::new("T2006")
+                .value(func.as_ref())
+                .position(node.position));
         };
         if let Some(Val::Func(_)) = &l {
             let chain = Func::Chain {
@@ -1025,7 +1083,6 @@ impl<'a, 'e> Evaluator<'a, 'e> {
         }
         self.apply(func.as_ref(), vec![l], &Some(Val::Null), env, None)
     }
-
 
     /// The signature a function's arguments are checked against.
     fn signature_of(&mut self, f: &Func<'a>) -> Result<Option<Rc<Sig>>> {
@@ -1145,7 +1202,10 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                 .call_native(n.name, args, input, env)
                 .map(Tail::Done)
                 .map_err(with_token),
-            Func::Partial { native, args: bound } => {
+            Func::Partial {
+                native,
+                args: bound,
+            } => {
                 let mut supplied = args.into_iter();
                 let filled: Vec<Option<Val<'a>>> = bound
                     .iter()
@@ -1168,14 +1228,14 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                     .map_err(with_token)
             }
             Func::Regex(m) => {
-                let text = match args.first() {
+                // `RegExp.prototype.exec` converts its argument with `String()`, and the
+                // second argument (an index, from a higher-order function) sets `lastIndex`.
+                let text: Rc<str> = match args.first() {
                     Some(Some(Val::Str(s))) => s.clone(),
-                    _ => return Ok(Tail::Done(None)),
+                    Some(other) => Rc::from(functions::js_string(other)),
+                    None => Rc::from("undefined"),
                 };
-                let from = match args.get(1) {
-                    Some(Some(Val::Num(n))) if *n >= 0.0 => *n as usize,
-                    _ => 0,
-                };
+                let from = functions::js_last_index(args.get(1).unwrap_or(&None));
                 Ok(Tail::Done(functions::regex_exec(
                     m,
                     Rc::from(super::value::utf16(&text)),
@@ -1215,7 +1275,8 @@ impl<'a, 'e> Evaluator<'a, 'e> {
     }
 
     /// Evaluates a lambda body, leaving a call in tail position to the trampoline (what
-    /// jsonata-js's `tailCallOptimize` arranges at parse time).
+    /// jsonata-js's `tailCallOptimize` arranges at parse time). Conditions and blocks count
+    /// towards the nesting depth as their evaluation would.
     fn eval_tail(
         &mut self,
         node: &'a Node,
@@ -1231,12 +1292,33 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                 input: input.clone(),
                 env: env.clone(),
             }),
+            NodeKind::Condition { .. } | NodeKind::Block { .. } => {
+                let entered = self.enter();
+                let result = match entered {
+                    Ok(()) => stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+                        self.eval_tail_inner(node, input, env)
+                    }),
+                    Err(e) => Err(e),
+                };
+                self.depth -= 1;
+                result
+            }
+            _ => self.eval(node, input, env).map(Tail::Done),
+        }
+    }
+
+    fn eval_tail_inner(
+        &mut self,
+        node: &'a Node,
+        input: &Option<Val<'a>>,
+        env: &Env<'a>,
+    ) -> Result<Tail<'a>> {
+        match &node.kind {
             NodeKind::Condition {
                 condition,
                 then,
                 otherwise,
             } => {
-                self.tick()?;
                 let c = self.eval(condition, input, env)?;
                 if boolean(c.as_ref())? == Some(true) {
                     self.eval_tail(then, input, env)
@@ -1246,10 +1328,11 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                     Ok(Tail::Done(None))
                 }
             }
-            NodeKind::Block { exprs, .. } if !exprs.is_empty() => {
-                self.tick()?;
+            NodeKind::Block { exprs, .. } => {
                 let frame = self.new_env(Some(env));
-                let (last, rest) = exprs.split_last().unwrap_or((&exprs[0], &[]));
+                let Some((last, rest)) = exprs.split_last() else {
+                    return Ok(Tail::Done(None));
+                };
                 for e in rest {
                     self.eval(e, input, &frame)?;
                 }
@@ -1368,14 +1451,30 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             Lookup::Bound(v) => v,
             Lookup::Global => self.global("clone"),
         };
-        let cloned = match &clone {
+        let copied = match &clone {
             Some(Val::Func(f)) if matches!(&**f, Func::Native(n) if n.name == "clone") => {
-                Some(deep_copy(&obj))
+                // `$clone` writes the value as JSON: that bounds its size.
+                super::functions::to_string(&obj, false)?;
+                Some(obj)
             }
-            Some(Val::Func(_)) => self
-                .apply(clone.as_ref(), vec![Some(obj)], &None, env, Some("clone"))?
-                .map(|v| deep_copy(&v)),
+            Some(Val::Func(_)) => {
+                self.apply(clone.as_ref(), vec![Some(obj)], &None, env, Some("clone"))?
+            }
             _ => return Err(Error::new("T2013").position(node.position)),
+        };
+        let cloned = match copied {
+            None => None,
+            Some(v) => {
+                let left = self.limits.max_allocation.saturating_sub(self.allocated);
+                let mut budget = usize::try_from(left).unwrap_or(usize::MAX);
+                let before = budget;
+                let copy = deep_copy(&v, &mut budget);
+                self.charge(before - budget)?;
+                match copy {
+                    Some(c) => Some(c),
+                    None => return self.charge(usize::MAX).map(|()| None),
+                }
+            }
         };
         let Some(mut result) = cloned else {
             return Ok(None);
@@ -1394,9 +1493,37 @@ impl<'a, 'e> Evaluator<'a, 'e> {
         for m in matches {
             self.tick()?;
             let Val::Obj(original) = &m else {
-                // Only objects can be updated; the update is still evaluated for errors.
-                let u = self.eval(update, &Some(m.clone()), env)?;
+                // Only objects can be updated. jsonata-js (strict mode) assigns the update's
+                // members to the match anyway: a TypeError for a primitive or `null`, and
+                // nothing visible for an array.
+                let context = Some(m.clone());
+                let u = self.eval(update, &context, env)?;
                 check_update(update, &u)?;
+                if let Some(Val::Obj(u)) = &u
+                    && let Some((name, _)) = u.iter().next()
+                {
+                    let message = match &m {
+                        Val::Null => format!("Cannot set properties of null (setting '{name}')"),
+                        Val::Num(n) => format!(
+                            "Cannot create property '{name}' on number '{}'",
+                            super::number::js_to_string(*n)
+                        ),
+                        Val::Str(s) => format!("Cannot create property '{name}' on string '{s}'"),
+                        Val::Bool(b) => format!("Cannot create property '{name}' on boolean '{b}'"),
+                        _ => String::new(),
+                    };
+                    if !message.is_empty() {
+                        return Err(Error::new("").message(message));
+                    }
+                }
+                if let Some(delete) = delete
+                    && let Some(d) = self.eval(delete, &context, env)?
+                    && !d.items().iter().all(|n| matches!(n, Val::Str(_)))
+                {
+                    return Err(Error::new("T2012")
+                        .value(Some(&d))
+                        .position(delete.position));
+                }
                 continue;
             };
             let key = Rc::as_ptr(original) as usize;
@@ -1404,7 +1531,7 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                 .get(&key)
                 .cloned()
                 .unwrap_or_else(|| original.clone());
-            let current = refresh_obj(&current, &replaced);
+            let current = refresh_obj(&current, &replaced, &mut HashMap::new(), &mut Vec::new());
             let context = Some(Val::Obj(current.clone()));
             let u = self.eval(update, &context, env)?;
             check_update(update, &u)?;
@@ -1433,7 +1560,7 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             replaced.insert(key, Rc::new(changed));
         }
         if !replaced.is_empty() {
-            result = refresh(&result, &replaced);
+            result = refresh(&result, &replaced, &mut HashMap::new(), &mut Vec::new());
         }
         Ok(Some(result))
     }
@@ -1446,36 +1573,74 @@ fn check_update(update: &Node, value: &Option<Val<'_>>) -> Result<()> {
     }
 }
 
-/// `value` with the objects recorded in `replaced` swapped in, at any depth.
-fn refresh<'a>(value: &Val<'a>, replaced: &HashMap<usize, Rc<Obj<'a>>>) -> Val<'a> {
-    match value {
-        Val::Obj(o) => Val::Obj(refresh_obj(o, replaced)),
+type Replaced<'a> = HashMap<usize, Rc<Obj<'a>>>;
+
+/// `value` with the objects recorded in `replaced` swapped in, at any depth. `done` memoizes
+/// objects already rebuilt (values share their parts); `open` holds the objects being
+/// rebuilt, so that an object whose update refers to itself is not expanded without end.
+fn refresh<'a>(
+    value: &Val<'a>,
+    replaced: &Replaced<'a>,
+    done: &mut HashMap<usize, Rc<Obj<'a>>>,
+    open: &mut Vec<usize>,
+) -> Val<'a> {
+    grow(|| match value {
+        Val::Obj(o) => Val::Obj(refresh_obj(o, replaced, done, open)),
         Val::Arr(a) => {
-            let items: Vec<Val<'a>> = a.items.iter().map(|v| refresh(v, replaced)).collect();
+            let items: Vec<Val<'a>> = a
+                .items
+                .iter()
+                .map(|v| refresh(v, replaced, done, open))
+                .collect();
+            if items
+                .iter()
+                .zip(&a.items)
+                .all(|(n, o)| same_container(n, o))
+            {
+                return Val::Arr(a.clone());
+            }
             let mut out = a.clone_flags();
             out.items = items;
             Val::arr(out)
         }
         v => v.clone(),
+    })
+}
+
+fn same_container<'a>(a: &Val<'a>, b: &Val<'a>) -> bool {
+    match (a, b) {
+        (Val::Obj(x), Val::Obj(y)) => Rc::ptr_eq(x, y),
+        (Val::Arr(x), Val::Arr(y)) => Rc::ptr_eq(x, y),
+        _ => true,
     }
 }
 
-fn refresh_obj<'a>(o: &Rc<Obj<'a>>, replaced: &HashMap<usize, Rc<Obj<'a>>>) -> Rc<Obj<'a>> {
+fn refresh_obj<'a>(
+    o: &Rc<Obj<'a>>,
+    replaced: &Replaced<'a>,
+    done: &mut HashMap<usize, Rc<Obj<'a>>>,
+    open: &mut Vec<usize>,
+) -> Rc<Obj<'a>> {
     let key = Rc::as_ptr(o) as usize;
+    if let Some(d) = done.get(&key) {
+        return d.clone();
+    }
+    if open.contains(&key) {
+        return o.clone();
+    }
+    open.push(key);
     let base = replaced.get(&key).cloned().unwrap_or_else(|| o.clone());
     let mut changed = false;
     let mut out = Obj::new();
     for (k, v) in base.iter() {
-        let nv = refresh(v, replaced);
-        let same = match (v, &nv) {
-            (Val::Obj(x), Val::Obj(y)) => Rc::ptr_eq(x, y),
-            (Val::Arr(x), Val::Arr(y)) => Rc::ptr_eq(x, y),
-            _ => true,
-        };
-        changed |= !same;
+        let nv = refresh(v, replaced, done, open);
+        changed |= !same_container(v, &nv);
         out.insert(k.clone(), nv);
     }
-    if changed { Rc::new(out) } else { base }
+    open.pop();
+    let result = if changed { Rc::new(out) } else { base };
+    done.insert(key, result.clone());
+    result
 }
 
 /// Whether a first path step is an array constructor evaluated once on the whole input.
@@ -1513,6 +1678,10 @@ fn normalize<'a>(result: Option<Val<'a>>, keep_array: bool) -> Option<Val<'a>> {
 /// `*`: the values of the context object, arrays flattened.
 fn eval_wildcard<'a>(input: Option<&Val<'a>>) -> Val<'a> {
     let mut out = Vec::new();
+    let input = match input {
+        Some(Val::Arr(a)) if a.outer_wrapper && !a.items.is_empty() => a.items.first(),
+        other => other,
+    };
     let values: Vec<Val<'a>> = match input {
         Some(Val::Obj(o)) => o.values().cloned().collect(),
         Some(Val::Arr(a)) => a.items.clone(),
@@ -1528,6 +1697,10 @@ fn eval_wildcard<'a>(input: Option<&Val<'a>>) -> Val<'a> {
 }
 
 fn flatten<'a>(v: &Val<'a>, out: &mut Vec<Val<'a>>) {
+    grow(|| flatten_inner(v, out));
+}
+
+fn flatten_inner<'a>(v: &Val<'a>, out: &mut Vec<Val<'a>>) {
     match v {
         Val::Arr(a) => a.items.iter().for_each(|i| flatten(i, out)),
         v => out.push(v.clone()),
@@ -1629,9 +1802,8 @@ fn binary<'a>(op: BinaryOp, l: Option<Val<'a>>, r: Option<Val<'a>>) -> Result<Op
                 Divide => x / y,
                 _ => x % y,
             };
-            if !v.is_finite() {
-                return Err(Error::new("D1001").value(Some(&Val::Num(v))));
-            }
+            // Like JavaScript, `1/0` is Infinity; jsonata-js objects to it only where it
+            // checks a number (`isNumeric`: operands, filters, sorting) and in the result.
             Ok(Some(Val::Num(v)))
         }
         Equal | NotEqual => {
@@ -1662,13 +1834,13 @@ fn binary<'a>(op: BinaryOp, l: Option<Val<'a>>, r: Option<Val<'a>>) -> Result<Op
                     return Err(Error::new("T2009").value(Some(x)).value2(Some(y)));
                 }
             };
-            use std::cmp::Ordering::*;
+            use std::cmp::Ordering as O;
             let result = match (op, ordering) {
                 (_, None) => false,
-                (Less, Some(o)) => o == Less,
-                (LessOrEqual, Some(o)) => o != Greater,
-                (Greater, Some(o)) => o == Greater,
-                (_, Some(o)) => o != Less,
+                (Less, Some(o)) => o == O::Less,
+                (LessOrEqual, Some(o)) => o != O::Greater,
+                (Greater, Some(o)) => o == O::Greater,
+                (_, Some(o)) => o != O::Less,
             };
             Ok(Some(Val::Bool(result)))
         }

@@ -87,7 +87,11 @@ fn regular(indexes: &[usize]) -> usize {
 }
 
 /// `$formatNumber(value, picture, options)`.
-pub(crate) fn format_number(value: f64, picture: &str, options: Option<&Obj<'_>>) -> Result<String> {
+pub(crate) fn format_number(
+    value: f64,
+    picture: &str,
+    options: Option<&Obj<'_>>,
+) -> Result<String> {
     let mut props = Props {
         decimal: '.',
         grouping: ',',
@@ -194,7 +198,11 @@ pub(crate) fn format_number(value: f64, picture: &str, options: Option<&Obj<'_>>
         if count(props.percent) > 0 && count(props.per_mille) > 0 {
             error = Some("D3084");
         }
-        if !parts.mantissa.iter().any(|c| is_digit(*c) || *c == props.digit) {
+        if !parts
+            .mantissa
+            .iter()
+            .any(|c| is_digit(*c) || *c == props.digit)
+        {
             error = Some("D3085");
         }
         if parts.active.iter().any(|c| !is_active(*c)) {
@@ -337,18 +345,21 @@ pub(crate) fn format_number(value: f64, picture: &str, options: Option<&Obj<'_>>
         let max_mantissa = 10f64.powi(pic.scaling as i32);
         let min_mantissa = 10f64.powi(pic.scaling as i32 - 1);
         let mut e = 0;
-        // jsonata-js loops forever on zero and negative numbers; stop instead.
-        let mut guard = 0;
-        while mantissa < min_mantissa && guard < 400 {
-            mantissa *= 10.0;
-            e -= 1;
-            guard += 1;
+        // jsonata-js scales the signed value and loops forever on zero and on negative
+        // numbers; scale the magnitude instead.
+        let negative = mantissa < 0.0;
+        let mut magnitude = mantissa.abs();
+        if magnitude != 0.0 && magnitude.is_finite() {
+            while magnitude < min_mantissa {
+                magnitude *= 10.0;
+                e -= 1;
+            }
+            while magnitude > max_mantissa {
+                magnitude /= 10.0;
+                e += 1;
+            }
         }
-        while mantissa > max_mantissa && guard < 800 {
-            mantissa /= 10.0;
-            e += 1;
-            guard += 1;
-        }
+        mantissa = if negative { -magnitude } else { magnitude };
         exponent = Some(e);
     }
     let rounded = round_half_even(mantissa, Some(pic.max_fraction as i64));
@@ -384,8 +395,10 @@ pub(crate) fn format_number(value: f64, picture: &str, options: Option<&Obj<'_>>
         s.extend(std::iter::repeat_n(props.zero, pad_right as usize));
     }
     let mut decimal_pos = index_of(&s, props.decimal, 0).unwrap_or(s.len());
-    if pic.regular_grouping > 0 {
-        let group_count = decimal_pos.saturating_sub(1) / pic.regular_grouping;
+    if let Some(group_count) = decimal_pos
+        .saturating_sub(1)
+        .checked_div(pic.regular_grouping)
+    {
         for group in 1..=group_count {
             let at = decimal_pos - group * pic.regular_grouping;
             s.insert(at, props.grouping);
@@ -425,14 +438,48 @@ pub(crate) fn format_number(value: f64, picture: &str, options: Option<&Obj<'_>>
 // ----- format-integer ------------------------------------------------------------------
 
 const FEW: [&str; 20] = [
-    "Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
-    "Eleven", "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen", "Eighteen",
+    "Zero",
+    "One",
+    "Two",
+    "Three",
+    "Four",
+    "Five",
+    "Six",
+    "Seven",
+    "Eight",
+    "Nine",
+    "Ten",
+    "Eleven",
+    "Twelve",
+    "Thirteen",
+    "Fourteen",
+    "Fifteen",
+    "Sixteen",
+    "Seventeen",
+    "Eighteen",
     "Nineteen",
 ];
 const ORDINALS: [&str; 20] = [
-    "Zeroth", "First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth",
-    "Ninth", "Tenth", "Eleventh", "Twelfth", "Thirteenth", "Fourteenth", "Fifteenth",
-    "Sixteenth", "Seventeenth", "Eighteenth", "Nineteenth",
+    "Zeroth",
+    "First",
+    "Second",
+    "Third",
+    "Fourth",
+    "Fifth",
+    "Sixth",
+    "Seventh",
+    "Eighth",
+    "Ninth",
+    "Tenth",
+    "Eleventh",
+    "Twelfth",
+    "Thirteenth",
+    "Fourteenth",
+    "Fifteenth",
+    "Sixteenth",
+    "Seventeenth",
+    "Eighteenth",
+    "Nineteenth",
 ];
 const DECADES: [&str; 9] = [
     "Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety", "Hundred",
@@ -683,9 +730,9 @@ pub(crate) struct IntegerFormat {
 
 const DECIMAL_GROUPS: [u32; 37] = [
     0x30, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6,
-    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0,
-    0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0,
-    0xAA50, 0xABF0, 0xFF10,
+    0x0D66, 0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80,
+    0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0,
+    0xFF10,
 ];
 
 pub(crate) fn analyse_integer_picture(picture: &str) -> Result<IntegerFormat> {
@@ -782,6 +829,16 @@ pub(crate) fn format_integer_with(value: f64, format: &IntegerFormat) -> Result<
     let negative = value < 0.0;
     let value = value.abs();
     let too_big = || Error::new("").message("Invalid string length");
+    if value.is_nan() {
+        // An invalid date's fields (`$fromMillis` beyond ±8.64e15 ms).
+        match format.primary {
+            Primary::Letters | Primary::Roman => return Ok(String::new()),
+            Primary::Words => {
+                return Err(Error::new("").message("Maximum call stack size exceeded"));
+            }
+            _ => {}
+        }
+    }
     let mut out = match &format.primary {
         Primary::Letters => {
             if value > 1e15 {
@@ -994,7 +1051,10 @@ mod tests {
 
     #[test]
     fn format_integer_pictures() {
-        assert_eq!(format_integer(123.0, "w").unwrap(), "one hundred and twenty-three");
+        assert_eq!(
+            format_integer(123.0, "w").unwrap(),
+            "one hundred and twenty-three"
+        );
         assert_eq!(format_integer(2.0, "w;o").unwrap(), "second");
         assert_eq!(format_integer(1999.0, "I").unwrap(), "MCMXCIX");
         assert_eq!(format_integer(28.0, "a").unwrap(), "ab");
@@ -1009,10 +1069,16 @@ mod tests {
 
     #[test]
     fn parse_integer_pictures() {
-        assert_eq!(parse_integer("one hundred and twenty-three", "w").unwrap(), Some(123.0));
+        assert_eq!(
+            parse_integer("one hundred and twenty-three", "w").unwrap(),
+            Some(123.0)
+        );
         assert_eq!(parse_integer("MCMXCIX", "I").unwrap(), Some(1999.0));
         assert_eq!(parse_integer("ab", "a").unwrap(), Some(28.0));
-        assert_eq!(parse_integer("1,234,567", "#,##0").unwrap(), Some(1234567.0));
+        assert_eq!(
+            parse_integer("1,234,567", "#,##0").unwrap(),
+            Some(1234567.0)
+        );
         assert_eq!(parse_integer("21st", "0;o").unwrap(), Some(21.0));
     }
 }

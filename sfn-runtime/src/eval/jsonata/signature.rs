@@ -234,18 +234,21 @@ impl Sig {
                                 if let Some(Val::Arr(a)) = &arg {
                                     if let Some(first) = a.items.first() {
                                         let item_type = symbol(Some(first));
-                                        if Some(item_type) != subtype.chars().next() {
+                                        if !subtype.starts_with(item_type) {
                                             array_ok = false;
                                         } else {
-                                            array_ok =
-                                                a.items.iter().all(|v| symbol(Some(v)) == item_type);
+                                            array_ok = a
+                                                .items
+                                                .iter()
+                                                .all(|v| symbol(Some(v)) == item_type);
                                         }
                                     }
                                 }
                             }
                         }
                         if !array_ok {
-                            let mut e = Error::new("T0412").value(arg.as_ref()).index(arg_index + 1);
+                            let mut e =
+                                Error::new("T0412").value(arg.as_ref()).index(arg_index + 1);
                             e.kind = p.subtype.as_deref().and_then(plural);
                             return Err(e);
                         }
@@ -304,7 +307,7 @@ mod tests {
     fn context_and_optional() {
         let sig = Sig::parse("<s-nn?:s>").unwrap();
         let out = sig.validate(&[n(1.0)], Some(&Val::str("ctx"))).unwrap();
-        assert_eq!(out.len(), 2);
+        assert_eq!(out.len(), 3);
         assert!(matches!(&out[0], Some(Val::Str(v)) if &**v == "ctx"));
         let out = sig.validate(&[s("a"), n(1.0), n(2.0)], None).unwrap();
         assert_eq!(out.len(), 3);

@@ -12,6 +12,25 @@ use sfn_core::jsonata::{Node, Signature};
 use super::number;
 use super::regex::Matcher;
 
+/// Runs `f` with enough stack, growing it on the heap when needed: the recursive helpers
+/// over values (copying, comparing, writing) may meet values nested as deeply as an
+/// expression built them.
+pub(crate) fn grow<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, f)
+}
+
+/// How deeply a result may nest to be returned as JSON.
+pub(crate) const MAX_RESULT_DEPTH: usize = 1000;
+
+/// How many values (members and items, at any depth) a result may hold to be returned as
+/// JSON. Values share their parts, so an expression can build one far larger than the memory
+/// it takes until it is written out.
+pub(crate) const MAX_RESULT_NODES: usize = 10_000_000;
+
+/// The longest string `$string` (and the other writers of JSON text) produce, in bytes; like
+/// JavaScript's string length limit, it stops runaway growth.
+pub(crate) const MAX_STRING_BYTES: usize = 1 << 27;
+
 /// A JSONata value.
 #[derive(Clone)]
 pub(crate) enum Val<'a> {
@@ -22,6 +41,15 @@ pub(crate) enum Val<'a> {
     Arr(Rc<Arr<'a>>),
     Obj(Rc<Obj<'a>>),
     Func(Rc<Func<'a>>),
+}
+
+impl std::fmt::Debug for Val<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Val::Func(_) => f.write_str("<function>"),
+            v => f.write_str(&js_stringify(Some(v))),
+        }
+    }
 }
 
 /// An array, with the flags jsonata-js sets on its arrays.
@@ -37,6 +65,8 @@ pub(crate) struct Arr<'a> {
     pub cons: bool,
     /// `tupleStream`: the items are tuples (objects binding `@` and variables).
     pub tuple_stream: bool,
+    /// `outerWrapper`: the sequence wrapping an array given as the input document.
+    pub outer_wrapper: bool,
 }
 
 impl<'a> Arr<'a> {
@@ -95,10 +125,6 @@ impl<'a> Obj<'a> {
         self.map.get(key)
     }
 
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.map.contains_key(key)
-    }
-
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Val<'a>)> {
         self.map.iter()
     }
@@ -119,12 +145,22 @@ impl<'a> Obj<'a> {
         }
         match array_index(&key) {
             Some(n) => {
-                let at = self.map.keys().take(self.indexed).position(|k| {
-                    // Every key among the first `indexed` is an array index.
-                    array_index(k).is_some_and(|m| m > n)
-                });
-                let at = at.unwrap_or(self.indexed);
-                self.map.shift_insert(at, key, value);
+                // Binary search among the leading array-index keys, which are sorted.
+                let (mut lo, mut hi) = (0, self.indexed);
+                while lo < hi {
+                    let mid = (lo + hi) / 2;
+                    let m = self
+                        .map
+                        .get_index(mid)
+                        .and_then(|(k, _)| array_index(k))
+                        .unwrap_or(u32::MAX);
+                    if m < n {
+                        lo = mid + 1;
+                    } else {
+                        hi = mid;
+                    }
+                }
+                self.map.shift_insert(lo, key, value);
                 self.indexed += 1;
             }
             None => {
@@ -138,6 +174,39 @@ impl<'a> Obj<'a> {
             if index < self.indexed {
                 self.indexed -= 1;
             }
+        }
+    }
+}
+
+// Values can nest as deeply as an expression builds them; dropping them must not recurse.
+impl Drop for Arr<'_> {
+    fn drop(&mut self) {
+        drop_iteratively(std::mem::take(&mut self.items));
+    }
+}
+
+impl Drop for Obj<'_> {
+    fn drop(&mut self) {
+        let map = std::mem::take(&mut self.map);
+        drop_iteratively(map.into_values().collect());
+    }
+}
+
+fn drop_iteratively(mut stack: Vec<Val<'_>>) {
+    while let Some(v) = stack.pop() {
+        match v {
+            Val::Arr(a) => {
+                if let Ok(mut a) = Rc::try_unwrap(a) {
+                    stack.append(&mut a.items);
+                }
+            }
+            Val::Obj(o) => {
+                if let Ok(mut o) = Rc::try_unwrap(o) {
+                    let map = std::mem::take(&mut o.map);
+                    stack.extend(map.into_values());
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -285,35 +354,9 @@ impl<'a> Val<'a> {
         Val::Func(Rc::new(f))
     }
 
-    pub fn as_arr(&self) -> Option<&Arr<'a>> {
-        match self {
-            Val::Arr(a) => Some(a),
-            _ => None,
-        }
-    }
-
-    pub fn is_array(&self) -> bool {
-        matches!(self, Val::Arr(_))
-    }
-
-    pub fn is_sequence(&self) -> bool {
-        matches!(self, Val::Arr(a) if a.sequence)
-    }
-
-    pub fn is_function(&self) -> bool {
-        matches!(self, Val::Func(_))
-    }
-
     pub fn as_num(&self) -> Option<f64> {
         match self {
             Val::Num(n) => Some(*n),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(&self) -> Option<&str> {
-        match self {
-            Val::Str(s) => Some(s),
             _ => None,
         }
     }
@@ -341,6 +384,10 @@ impl<'a> Val<'a> {
 
     /// Converts from JSON.
     pub fn from_json(value: &Value) -> Val<'a> {
+        grow(|| Self::from_json_inner(value))
+    }
+
+    fn from_json_inner(value: &Value) -> Val<'a> {
         match value {
             Value::Null => Val::Null,
             Value::Bool(b) => Val::Bool(*b),
@@ -358,22 +405,38 @@ impl<'a> Val<'a> {
     }
 }
 
-/// A deep copy with fresh containers, so that each object has its own identity.
-pub(crate) fn deep_copy<'a>(value: &Val<'a>) -> Val<'a> {
-    match value {
-        Val::Arr(a) => Val::arr(Arr {
-            items: a.items.iter().map(deep_copy).collect(),
-            ..(**a).clone_flags()
-        }),
+/// A deep copy with fresh containers, so that each object has its own identity; `None` when
+/// it would take more than `budget` containers and members.
+pub(crate) fn deep_copy<'a>(value: &Val<'a>, budget: &mut usize) -> Option<Val<'a>> {
+    grow(|| deep_copy_inner(value, budget))
+}
+
+fn deep_copy_inner<'a>(value: &Val<'a>, budget: &mut usize) -> Option<Val<'a>> {
+    let spend = |budget: &mut usize, n: usize| -> Option<()> {
+        *budget = budget.checked_sub(n + 1)?;
+        Some(())
+    };
+    Some(match value {
+        Val::Arr(a) => {
+            spend(budget, a.items.len())?;
+            let mut out = a.clone_flags();
+            out.items = a
+                .items
+                .iter()
+                .map(|v| deep_copy(v, budget))
+                .collect::<Option<_>>()?;
+            Val::arr(out)
+        }
         Val::Obj(o) => {
+            spend(budget, o.len())?;
             let mut out = Obj::new();
             for (k, v) in o.iter() {
-                out.insert(k.clone(), deep_copy(v));
+                out.insert(k.clone(), deep_copy(v, budget)?);
             }
             Val::obj(out)
         }
         v => v.clone(),
-    }
+    })
 }
 
 impl<'a> Arr<'a> {
@@ -385,20 +448,41 @@ impl<'a> Arr<'a> {
             keep_singleton: self.keep_singleton,
             cons: self.cons,
             tuple_stream: self.tuple_stream,
+            outer_wrapper: self.outer_wrapper,
         }
     }
 }
 
 /// Why a value cannot be turned into JSON.
 pub(crate) enum ToJsonError {
-    /// A function, which JSON cannot hold.
+    /// A function, which JSON cannot hold. (How Step Functions serializes a function
+    /// nested in an array or object is not known: jsonata-js represents its functions as
+    /// objects, regex matchers as JavaScript closures. Any function fails.)
     Function,
     /// `Infinity` or `NaN`.
     NonFinite(f64),
+    /// Nested more than [`MAX_RESULT_DEPTH`] levels.
+    TooDeep,
+    /// More than [`MAX_RESULT_NODES`] values in all.
+    TooLarge,
 }
 
 /// Converts to JSON. Integral numbers become JSON integers; `-0` becomes `0`.
 pub(crate) fn to_json(value: &Val<'_>) -> Result<Value, ToJsonError> {
+    let mut budget = MAX_RESULT_NODES;
+    to_json_at(value, 0, &mut budget)
+}
+
+fn to_json_at(value: &Val<'_>, depth: usize, budget: &mut usize) -> Result<Value, ToJsonError> {
+    grow(|| to_json_inner(value, depth, budget))
+}
+
+fn to_json_inner(value: &Val<'_>, depth: usize, budget: &mut usize) -> Result<Value, ToJsonError> {
+    if depth > MAX_RESULT_DEPTH {
+        return Err(ToJsonError::TooDeep);
+    }
+    *budget = budget.checked_sub(1).ok_or(ToJsonError::TooLarge)?;
+    let mut to_json = |v: &Val<'_>| to_json_at(v, depth + 1, budget);
     Ok(match value {
         Val::Null => Value::Null,
         Val::Bool(b) => Value::Bool(*b),
@@ -428,7 +512,7 @@ pub(crate) fn number_to_json(n: f64) -> Option<Value> {
         if n > 0.0 && n < 18_446_744_073_709_551_616.0 {
             return Some(Value::from(n as u64));
         }
-        if n < 0.0 && n >= -9_223_372_036_854_775_808.0 {
+        if (-9_223_372_036_854_775_808.0..0.0).contains(&n) {
             return Some(Value::from(n as i64));
         }
     }
@@ -436,27 +520,55 @@ pub(crate) fn number_to_json(n: f64) -> Option<Value> {
 }
 
 /// `JSON.stringify(value)` as JavaScript writes it (`undefined` for undefined and functions),
-/// for error messages.
+/// for error messages; cut at 32,768 bytes (Step Functions' limit on a cause).
 pub(crate) fn js_stringify(value: Option<&Val<'_>>) -> String {
+    const LIMIT: usize = 32_768;
     match value {
         None | Some(Val::Func(_)) => "undefined".to_owned(),
         Some(v) => {
             let mut out = String::new();
-            write_json(v, &mut out, None, 0, &|n| n);
+            if write_json(v, &mut out, None, 0, &|n| n, LIMIT).is_err() {
+                let mut end = LIMIT.min(out.len());
+                while !out.is_char_boundary(end) {
+                    end -= 1;
+                }
+                out.truncate(end);
+                out.push('…');
+            }
             out
         }
     }
 }
 
+/// Writing JSON text would exceed its length limit.
+#[derive(Debug)]
+pub(crate) struct TooLong;
+
 /// Writes `value` as JavaScript's `JSON.stringify` does, numbers passed through `number`
 /// first, with `indent` spaces of indentation when given. Functions are written as `""`.
+/// Stops with [`TooLong`] once `out` is longer than `limit` bytes.
 pub(crate) fn write_json(
     value: &Val<'_>,
     out: &mut String,
     indent: Option<usize>,
     level: usize,
     number: &dyn Fn(f64) -> f64,
-) {
+    limit: usize,
+) -> Result<(), TooLong> {
+    grow(|| write_json_inner(value, out, indent, level, number, limit))
+}
+
+fn write_json_inner(
+    value: &Val<'_>,
+    out: &mut String,
+    indent: Option<usize>,
+    level: usize,
+    number: &dyn Fn(f64) -> f64,
+    limit: usize,
+) -> Result<(), TooLong> {
+    if out.len() > limit {
+        return Err(TooLong);
+    }
     let newline = |out: &mut String, level: usize| {
         if let Some(width) = indent {
             out.push('\n');
@@ -479,7 +591,7 @@ pub(crate) fn write_json(
         Val::Arr(a) => {
             if a.items.is_empty() {
                 out.push_str("[]");
-                return;
+                return Ok(());
             }
             out.push('[');
             for (i, item) in a.items.iter().enumerate() {
@@ -487,7 +599,7 @@ pub(crate) fn write_json(
                     out.push(',');
                 }
                 newline(out, level + 1);
-                write_json(item, out, indent, level + 1, number);
+                write_json(item, out, indent, level + 1, number, limit)?;
             }
             newline(out, level);
             out.push(']');
@@ -495,7 +607,7 @@ pub(crate) fn write_json(
         Val::Obj(o) => {
             if o.is_empty() {
                 out.push_str("{}");
-                return;
+                return Ok(());
             }
             out.push('{');
             for (i, (k, v)) in o.iter().enumerate() {
@@ -508,12 +620,13 @@ pub(crate) fn write_json(
                 if indent.is_some() {
                     out.push(' ');
                 }
-                write_json(v, out, indent, level + 1, number);
+                write_json(v, out, indent, level + 1, number, limit)?;
             }
             newline(out, level);
             out.push('}');
         }
     }
+    Ok(())
 }
 
 /// A JSON string literal as `JSON.stringify` writes it.
@@ -537,8 +650,14 @@ pub(crate) fn quote_json(s: &str, out: &mut String) {
 
 /// jsonata-js `isDeepEqual`: `===` on primitives and functions, structural on arrays and
 /// objects (keys in any order).
-pub(crate) fn deep_equal(a: &Val<'_>, b: &Val<'_>) -> bool {
+pub(crate) fn deep_equal<'a>(a: &Val<'a>, b: &Val<'a>) -> bool {
+    grow(|| deep_equal_inner(a, b))
+}
+
+fn deep_equal_inner<'a>(a: &Val<'a>, b: &Val<'a>) -> bool {
     match (a, b) {
+        (Val::Arr(x), Val::Arr(y)) if Rc::ptr_eq(x, y) => true,
+        (Val::Obj(x), Val::Obj(y)) if Rc::ptr_eq(x, y) => true,
         (Val::Null, Val::Null) => true,
         (Val::Bool(x), Val::Bool(y)) => x == y,
         (Val::Num(x), Val::Num(y)) => x == y,
@@ -558,7 +677,7 @@ pub(crate) fn deep_equal(a: &Val<'_>, b: &Val<'_>) -> bool {
 }
 
 /// JavaScript's `===` (used by `in`): primitives by value, containers by identity.
-pub(crate) fn strict_equal(a: &Val<'_>, b: &Val<'_>) -> bool {
+pub(crate) fn strict_equal<'a>(a: &Val<'a>, b: &Val<'a>) -> bool {
     match (a, b) {
         (Val::Arr(x), Val::Arr(y)) => Rc::ptr_eq(x, y),
         (Val::Obj(x), Val::Obj(y)) => Rc::ptr_eq(x, y),
