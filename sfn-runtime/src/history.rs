@@ -11,6 +11,10 @@ use sfn_core::StateType;
 
 use crate::clock::format_timestamp;
 
+/// A state's input or output: shared between the states that pass it on and the events that
+/// record it, never copied.
+pub type Payload = Arc<Value>;
+
 /// One event of an execution's history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryEvent {
@@ -54,11 +58,11 @@ pub struct TaskRef {
 #[allow(missing_docs)]
 pub enum EventKind {
     ExecutionStarted {
-        input: Value,
+        input: Payload,
         role_arn: String,
     },
     ExecutionSucceeded {
-        output: Value,
+        output: Payload,
     },
     ExecutionFailed {
         error: Option<String>,
@@ -75,39 +79,39 @@ pub enum EventKind {
     StateEntered {
         state_type: StateType,
         name: Arc<str>,
-        input: Value,
+        input: Payload,
     },
     StateExited {
         state_type: StateType,
         name: Arc<str>,
-        output: Value,
+        output: Payload,
         assigned: Option<Vec<(String, Value)>>,
     },
     TaskScheduled {
-        task: TaskRef,
-        region: String,
-        parameters: Value,
+        task: Arc<TaskRef>,
+        region: Arc<str>,
+        parameters: Payload,
         timeout: Option<u64>,
         heartbeat: Option<u64>,
     },
     TaskStarted {
-        task: TaskRef,
+        task: Arc<TaskRef>,
     },
     TaskSubmitted {
-        task: TaskRef,
+        task: Arc<TaskRef>,
         output: Value,
     },
     TaskSucceeded {
-        task: TaskRef,
-        output: Value,
+        task: Arc<TaskRef>,
+        output: Payload,
     },
     TaskFailed {
-        task: TaskRef,
+        task: Arc<TaskRef>,
         error: Option<String>,
         cause: Option<String>,
     },
     TaskTimedOut {
-        task: TaskRef,
+        task: Arc<TaskRef>,
         error: Option<String>,
         cause: Option<String>,
     },
@@ -275,7 +279,7 @@ impl EventKind {
                 heartbeat,
             } => {
                 let mut m = Map::new();
-                m.insert("region".into(), Value::String(region.clone()));
+                m.insert("region".into(), Value::String(region.to_string()));
                 m.insert("parameters".into(), text(parameters));
                 if let Some(t) = timeout {
                     m.insert("timeoutInSeconds".into(), Value::from(*t));

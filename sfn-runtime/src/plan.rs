@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use sfn_core::{Code, Diagnostic, QueryLanguage, State, StateMachine, States};
 
+use crate::history::TaskRef;
+
 /// Index of a block in [`Plan::blocks`].
 pub type BlockId = usize;
 /// Index of a state in [`Block::states`].
@@ -48,6 +50,8 @@ pub struct Node {
     pub catch_next: Vec<StateId>,
     /// Parallel branches, or the Map item processor.
     pub children: Vec<BlockId>,
+    /// A Task state's resource as its events report it.
+    pub task: Option<Arc<TaskRef>>,
 }
 
 /// A definition that cannot run.
@@ -122,6 +126,10 @@ impl Plan {
                 default,
                 catch_next: state.catchers().iter().map(|c| index(&c.next)).collect(),
                 children,
+                task: match state {
+                    State::Task(t) => Some(Arc::new(crate::interp::task_ref(&t.resource))),
+                    _ => None,
+                },
                 state: state.clone(),
             });
         }

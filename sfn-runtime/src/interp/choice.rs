@@ -7,6 +7,7 @@ use super::{Execution, FrameId};
 use crate::clock::parse_timestamp;
 use crate::eval::{Scope, path};
 use crate::failure::{Failure, names};
+use crate::history::Payload;
 use crate::plan::Node;
 
 impl Execution {
@@ -36,8 +37,8 @@ impl Execution {
         &mut self,
         fid: FrameId,
         s: &Choice,
-        raw: &Value,
-    ) -> Result<(Option<usize>, Value, Option<Vec<(String, Value)>>), Failure> {
+        raw: &Payload,
+    ) -> Result<(Option<usize>, Payload, Option<Vec<(String, Value)>>), Failure> {
         let effective = self.input_path(fid, raw, s.input_path.as_ref())?;
         let matched = {
             let reads_context = s.choices.iter().any(rule_reads_context);
@@ -79,8 +80,8 @@ impl Execution {
         &mut self,
         fid: FrameId,
         s: &Choice,
-        raw: &Value,
-    ) -> Result<(Option<usize>, Value, Option<Vec<(String, Value)>>), Failure> {
+        raw: &Payload,
+    ) -> Result<(Option<usize>, Payload, Option<Vec<(String, Value)>>), Failure> {
         let states = self.states(fid, raw, None, None);
         let mut matched = None;
         for (i, rule) in s.choices.iter().enumerate() {

@@ -1,6 +1,8 @@
 //! Data flow: the JSONPath fields (`InputPath`, `Parameters`, `ResultSelector`, `ResultPath`,
 //! `OutputPath`), the JSONata fields (`Arguments`, `Output`), and `Assign`, with AWS's errors.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 use sfn_core::jsonata::Expression;
 use sfn_core::path::{Path, ReferencePath, Step};
@@ -12,20 +14,20 @@ use crate::eval::jsonata::{self, Bindings};
 use crate::eval::template::evaluate_template;
 use crate::eval::{Scope, path};
 use crate::failure::{Failure, names};
-use crate::history::EventKind;
+use crate::history::{EventKind, Payload};
 
 impl Execution {
     /// `InputPath`: the part of the raw input the state works on (`null`: `{}`).
     pub(super) fn input_path(
         &self,
         fid: FrameId,
-        raw: &Value,
+        raw: &Payload,
         p: Option<&Nullable<Path>>,
-    ) -> Result<Value, Failure> {
+    ) -> Result<Payload, Failure> {
         match p {
             None => Ok(raw.clone()),
-            Some(Nullable::Null) => Ok(Value::Object(Map::new())),
-            Some(Nullable::Value(p)) => self.select(fid, p, raw),
+            Some(Nullable::Null) => Ok(Arc::new(Value::Object(Map::new()))),
+            Some(Nullable::Value(p)) => self.select(fid, p, raw).map(Arc::new),
         }
     }
 
@@ -33,13 +35,13 @@ impl Execution {
     pub(super) fn output_path(
         &self,
         fid: FrameId,
-        value: Value,
+        value: Payload,
         p: Option<&Nullable<Path>>,
-    ) -> Result<Value, Failure> {
+    ) -> Result<Payload, Failure> {
         match p {
             None => Ok(value),
-            Some(Nullable::Null) => Ok(Value::Object(Map::new())),
-            Some(Nullable::Value(p)) => self.select(fid, p, &value),
+            Some(Nullable::Null) => Ok(Arc::new(Value::Object(Map::new()))),
+            Some(Nullable::Value(p)) => self.select(fid, p, &value).map(Arc::new),
         }
     }
 
@@ -91,17 +93,17 @@ impl Execution {
     pub(super) fn result_path(
         &self,
         fid: FrameId,
-        raw: &Value,
-        result: Value,
+        raw: &Payload,
+        result: Payload,
         p: Option<&Nullable<ReferencePath>>,
-    ) -> Result<Value, Failure> {
+    ) -> Result<Payload, Failure> {
         match p {
             None => Ok(result),
             Some(Nullable::Null) => Ok(raw.clone()),
             Some(Nullable::Value(p)) => {
-                let mut out = raw.clone();
-                if set_path(&mut out, p, result) {
-                    Ok(out)
+                let mut out = Value::clone(raw);
+                if set_path(&mut out, p, Arc::unwrap_or_clone(result)) {
+                    Ok(Arc::new(out))
                 } else {
                     Err(Failure::new(
                         names::RESULT_PATH_MATCH_FAILURE,

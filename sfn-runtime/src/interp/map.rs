@@ -5,6 +5,8 @@
 //! `ResultWriter`'s files go out through [`Command::WriteResults`] and
 //! [`Event::ResultsWritten`]. Parsing, batching and the files' layout are in [`reader`].
 
+use std::sync::Arc;
+
 mod reader;
 
 use serde_json::{Number, Value, json};
@@ -15,6 +17,7 @@ use sfn_core::{ItemReader, Map, OrExpr, QueryLanguage, ResultWriter, State};
 use super::{Command, Execution, Fanout, FanoutKind, FrameId, Wait};
 use crate::failure::Failure;
 use crate::history::EventKind;
+use crate::history::Payload;
 use crate::plan::Node;
 
 /// The error of a Map whose `ItemReader` failed.
@@ -26,7 +29,7 @@ const RESULT_WRITER_FAILED: &str = "States.ResultWriterFailed";
 #[derive(Debug)]
 pub(super) struct PendingRead {
     /// The state's raw input.
-    raw: Value,
+    raw: Payload,
     max_concurrency: usize,
 }
 
@@ -34,7 +37,7 @@ pub(super) struct PendingRead {
 #[derive(Debug)]
 pub(super) struct PendingWrite {
     /// The state's raw input.
-    raw: Value,
+    raw: Payload,
     /// The Map's result once the files are written: `{"MapRunArn", "ResultWriterDetails"}`.
     result: Value,
 }
@@ -94,7 +97,7 @@ impl Execution {
         fid: FrameId,
         node: &Node,
         s: &Map,
-        raw: Value,
+        raw: Payload,
         items: Vec<Value>,
         max_concurrency: usize,
         run_started: bool,
@@ -123,7 +126,7 @@ impl Execution {
         }
         let mut fan = Fanout::new(
             FanoutKind::Map,
-            inputs.into_iter().enumerate().collect(),
+            inputs.into_iter().map(Arc::new).enumerate().collect(),
             raw,
         );
         fan.max_concurrency = max_concurrency;
@@ -206,7 +209,7 @@ impl Execution {
     /// (`ItemsPath` and `Items` do not apply: the reader's items are the items).
     ///
     /// [`Event::ItemsRead`]: super::Event::ItemsRead
-    fn map_read(&mut self, fid: FrameId, node: &Node, s: &Map, reader: &ItemReader, raw: Value) {
+    fn map_read(&mut self, fid: FrameId, node: &Node, s: &Map, reader: &ItemReader, raw: Payload) {
         let prepared = self
             .map_max_concurrency(fid, node, s, &raw)
             .and_then(|max| {
@@ -274,7 +277,7 @@ impl Execution {
         fid: FrameId,
         node: &Node,
         s: &Map,
-        raw: &Value,
+        raw: &Payload,
         content: Value,
     ) -> Result<Vec<Value>, Failure> {
         let config = s
@@ -315,7 +318,7 @@ impl Execution {
         fid: FrameId,
         node: &Node,
         s: &Map,
-        raw: &Value,
+        raw: &Payload,
         parameters: Option<&Template>,
         arguments: Option<&Template>,
     ) -> Result<Value, Failure> {
@@ -344,7 +347,7 @@ impl Execution {
         fid: FrameId,
         node: &Node,
         s: &Map,
-        raw: &Value,
+        raw: &Payload,
         inputs: Vec<Value>,
     ) -> Result<Vec<Value>, Failure> {
         let Some(b) = &s.item_batcher else {
@@ -467,7 +470,7 @@ impl Execution {
         node: &Node,
         s: &Map,
         writer: &ResultWriter,
-        raw: &Value,
+        raw: &Payload,
         run: &MapRun,
         outputs: Vec<Value>,
     ) -> Result<Written, Failure> {
@@ -612,7 +615,7 @@ impl Execution {
         fid: FrameId,
         node: &Node,
         s: &Map,
-        raw: &Value,
+        raw: &Payload,
     ) -> Result<Vec<Value>, Failure> {
         let prefix = self.cause_prefix(fid);
         let not_array = |v: &Value| {
@@ -625,7 +628,7 @@ impl Execution {
                 let effective = self.input_path(fid, raw, s.input_path.as_ref())?;
                 let items = match &s.items_path {
                     Some(p) => self.select(fid, p.as_path(), &effective)?,
-                    None => effective,
+                    None => Value::clone(&effective),
                 };
                 match items {
                     Value::Array(items) => Ok(items),
@@ -634,7 +637,7 @@ impl Execution {
             }
             QueryLanguage::JsonAta => {
                 let Some(t) = &s.items else {
-                    return match raw {
+                    return match &**raw {
                         Value::Array(items) => Ok(items.clone()),
                         other => {
                             let message =
@@ -687,7 +690,7 @@ impl Execution {
         fid: FrameId,
         node: &Node,
         s: &Map,
-        raw: &Value,
+        raw: &Payload,
         items: Vec<Value>,
     ) -> Result<Vec<Value>, Failure> {
         let Some(selector) = s.item_selector.as_ref().or(s.parameters.as_ref()) else {
@@ -727,7 +730,7 @@ impl Execution {
         fid: FrameId,
         node: &Node,
         s: &Map,
-        raw: &Value,
+        raw: &Payload,
         value: &Option<OrExpr<Number>>,
         path: &Option<ReferencePath>,
         field: &str,
@@ -776,7 +779,7 @@ impl Execution {
         fid: FrameId,
         node: &Node,
         s: &Map,
-        raw: &Value,
+        raw: &Payload,
     ) -> Result<usize, Failure> {
         let max = self.map_limit(
             fid,
@@ -805,7 +808,7 @@ impl Execution {
         fid: FrameId,
         node: &Node,
         s: &Map,
-        raw: &Value,
+        raw: &Payload,
     ) -> Result<(Option<usize>, Option<f64>), Failure> {
         let count = self.map_limit(
             fid,

@@ -23,10 +23,11 @@ use serde_json::{Value, json};
 use sfn_core::State;
 
 use crate::failure::Failure;
-use crate::history::{EventKind, HistoryEvent};
+use crate::history::{EventKind, HistoryEvent, Payload};
 use crate::plan::{BlockId, Node, Plan, StateId};
 
 pub use task::TaskRequest;
+pub(crate) use task::task_ref;
 
 /// Index of a frame.
 pub type FrameId = usize;
@@ -208,7 +209,7 @@ enum Wait {
 struct Fanout {
     kind: FanoutKind,
     /// Inputs of the children not started yet, in order (Map items after `ItemSelector`).
-    pending: VecDeque<(usize, Value)>,
+    pending: VecDeque<(usize, Payload)>,
     /// The children running now.
     running: Vec<FrameId>,
     /// Results by index.
@@ -221,7 +222,7 @@ struct Fanout {
     tolerated_count: Option<usize>,
     tolerated_percentage: Option<f64>,
     /// The state's effective input (for `ResultPath`) and raw input.
-    raw_input: Value,
+    raw_input: Payload,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,7 +237,7 @@ struct Frame {
     block: BlockId,
     state: StateId,
     /// The current state's raw input.
-    input: Value,
+    input: Payload,
     /// When the current state was entered, and the id of its entered event.
     entered_time: i64,
     entered_event: u64,
@@ -271,6 +272,8 @@ pub struct Execution {
     timeout_token: Option<u64>,
     /// The distributed Maps running now, by frame.
     map_runs: HashMap<FrameId, map::MapRun>,
+    /// The Region, as task events record it.
+    region: Arc<str>,
 }
 
 impl Execution {
@@ -278,7 +281,6 @@ impl Execution {
     pub fn new(plan: Arc<Plan>, info: ExecutionInfo) -> Self {
         Execution {
             plan,
-            info,
             frames: Vec::new(),
             ready: VecDeque::new(),
             history: Vec::new(),
@@ -288,13 +290,15 @@ impl Execution {
             commands: Vec::new(),
             timeout_token: None,
             map_runs: HashMap::new(),
+            region: Arc::from(info.region.as_str()),
+            info,
         }
     }
 
     /// Starts the execution at time `now` and runs it until it waits or ends.
     pub fn start(&mut self, now: i64) -> Vec<Command> {
         self.now = now;
-        let input = self.info.input.clone();
+        let input = Arc::new(self.info.input.clone());
         let role_arn = self.info.role_arn.clone();
         self.record(
             0,
@@ -460,7 +464,8 @@ impl Execution {
         let frame = &mut self.frames[fid];
         let node = Self::plan_node(&plan, frame.block, frame.state);
         frame.entered_time = self.now;
-        frame.retries = vec![0; node.state.retriers().len()];
+        frame.retries.clear();
+        frame.retries.resize(node.state.retriers().len(), 0);
         let input = frame.input.clone();
         let entered = self.record_in(
             fid,
@@ -495,11 +500,12 @@ impl Execution {
     fn exit(
         &mut self,
         fid: FrameId,
-        output: Value,
+        output: Payload,
         assigned: Option<Vec<(String, Value)>>,
         next: Option<StateId>,
     ) {
-        if exceeds_data_limit(&output) {
+        // A state that passes its input on unchanged cannot make it larger.
+        if !Arc::ptr_eq(&output, &self.frames[fid].input) && exceeds_data_limit(&output) {
             let name = self.node(fid).name.clone();
             let cause = format!(
                 "The state/task '{name}' returned a result with a size exceeding the maximum number of bytes service limit."
@@ -587,7 +593,7 @@ impl Execution {
     }
 
     /// A block ended: the execution ends, or the parent Parallel/Map learns of it.
-    fn block_done(&mut self, fid: FrameId, result: Result<Value, Failure>) {
+    fn block_done(&mut self, fid: FrameId, result: Result<Payload, Failure>) {
         self.frames[fid].wait = Wait::Done;
         match self.frames[fid].parent {
             None => self.end(result),
@@ -595,7 +601,7 @@ impl Execution {
         }
     }
 
-    fn end(&mut self, result: Result<Value, Failure>) {
+    fn end(&mut self, result: Result<Payload, Failure>) {
         let prev = self.frames[0].prev_event;
         match result {
             Ok(output) => {
@@ -605,7 +611,7 @@ impl Execution {
                         output: output.clone(),
                     },
                 );
-                self.outcome = Some(Outcome::Succeeded(output));
+                self.outcome = Some(Outcome::Succeeded(Value::clone(&output)));
             }
             Err(f) => {
                 self.record(
@@ -745,6 +751,21 @@ impl crate::eval::Variables for VariableView<'_> {
 /// The most bytes a state's input or output may have: 256 KiB of UTF-8 JSON.
 pub const DATA_LIMIT: usize = 256 * 1024;
 
+/// The length of a number written as JSON, without writing it anywhere.
+fn number_len(n: &serde_json::Number) -> usize {
+    struct Count(usize);
+    impl std::fmt::Write for Count {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0 += s.len();
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing into a counter cannot fail.
+    let _ = std::fmt::Write::write_fmt(&mut count, format_args!("{n}"));
+    count.0
+}
+
 /// Whether `value`, serialised, is larger than [`DATA_LIMIT`]; stops counting as soon as it is.
 fn exceeds_data_limit(value: &Value) -> bool {
     fn size(v: &Value, budget: &mut isize) {
@@ -754,7 +775,7 @@ fn exceeds_data_limit(value: &Value) -> bool {
         match v {
             Value::Null => *budget -= 4,
             Value::Bool(b) => *budget -= if *b { 4 } else { 5 },
-            Value::Number(n) => *budget -= n.to_string().len() as isize,
+            Value::Number(n) => *budget -= number_len(n) as isize,
             Value::String(s) => *budget -= s.len() as isize + 2,
             Value::Array(items) => {
                 *budget -= 2 + items.len().saturating_sub(1) as isize;

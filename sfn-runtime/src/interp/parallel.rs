@@ -1,5 +1,7 @@
 //! Parallel, and the machinery it shares with Map: child frames, their completion, aborts.
 
+use std::sync::Arc;
+
 use std::collections::{HashMap, VecDeque};
 
 use serde_json::Value;
@@ -8,6 +10,7 @@ use sfn_core::{Parallel, QueryLanguage, State};
 use super::{Execution, Fanout, FanoutKind, Frame, FrameId, Wait};
 use crate::failure::{Failure, names};
 use crate::history::EventKind;
+use crate::history::Payload;
 use crate::plan::Node;
 
 impl Execution {
@@ -17,7 +20,7 @@ impl Execution {
             QueryLanguage::JsonPath => {
                 self.input_path(fid, &raw, s.input_path.as_ref())
                     .and_then(|effective| match &s.parameters {
-                        Some(p) => self.payload(fid, p, &effective, None),
+                        Some(p) => self.payload(fid, p, &effective, None).map(Arc::new),
                         None => Ok(effective),
                     })
             }
@@ -25,6 +28,7 @@ impl Execution {
                 Some(a) => {
                     let states = self.states(fid, &raw, None, None);
                     self.jsonata_template(fid, a, &states, "Arguments")
+                        .map(Arc::new)
                 }
                 None => Ok(raw.clone()),
             },
@@ -100,7 +104,7 @@ impl Execution {
         fid: FrameId,
         child: FrameId,
         index: usize,
-        result: Result<Value, Failure>,
+        result: Result<Payload, Failure>,
     ) {
         let plan = self.plan.clone();
         let node = Self::plan_node(&plan, self.frames[fid].block, self.frames[fid].state);
@@ -112,7 +116,7 @@ impl Execution {
         let name = node.name.clone();
         let failure = match result {
             Ok(output) => {
-                fan.results[index] = Some(output);
+                fan.results[index] = Some(Arc::unwrap_or_clone(output));
                 if kind == FanoutKind::Map {
                     self.record_in(child, EventKind::MapIterationSucceeded { name, index });
                 }
@@ -263,7 +267,14 @@ impl Execution {
     }
 
     /// Shapes a Parallel's or Map's array of results into the state's output.
-    pub(super) fn finish_fanout(&mut self, fid: FrameId, node: &Node, raw: Value, results: Value) {
+    pub(super) fn finish_fanout(
+        &mut self,
+        fid: FrameId,
+        node: &Node,
+        raw: Payload,
+        results: Value,
+    ) {
+        let results = Arc::new(results);
         let produced = match (&node.state, node.language) {
             (State::Parallel(s), QueryLanguage::JsonPath) => self.result_jsonpath(
                 fid,
@@ -310,8 +321,8 @@ impl Fanout {
     /// A fanout over `pending` inputs.
     pub(super) fn new(
         kind: FanoutKind,
-        pending: VecDeque<(usize, Value)>,
-        raw_input: Value,
+        pending: VecDeque<(usize, Payload)>,
+        raw_input: Payload,
     ) -> Self {
         let n = pending.len();
         Fanout {

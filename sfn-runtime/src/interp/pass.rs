@@ -1,14 +1,17 @@
 //! Pass, and the two ways a state's output is shaped: JSONPath and JSONata.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 use sfn_core::{Pass, QueryLanguage};
 
 use super::{Execution, FrameId};
 use crate::failure::Failure;
+use crate::history::Payload;
 use crate::plan::Node;
 
 /// A state's output and the variables it assigns.
-pub(super) type Produced = (Value, Option<Vec<(String, Value)>>);
+pub(super) type Produced = (Payload, Option<Vec<(String, Value)>>);
 
 impl Execution {
     pub(super) fn pass(&mut self, fid: FrameId, node: &Node, s: &Pass) {
@@ -25,11 +28,16 @@ impl Execution {
         }
     }
 
-    fn pass_jsonpath(&mut self, fid: FrameId, s: &Pass, raw: &Value) -> Result<Produced, Failure> {
+    fn pass_jsonpath(
+        &mut self,
+        fid: FrameId,
+        s: &Pass,
+        raw: &Payload,
+    ) -> Result<Produced, Failure> {
         let effective = self.input_path(fid, raw, s.input_path.as_ref())?;
         let result = match (&s.result, &s.parameters) {
-            (Some(r), _) => r.clone(),
-            (None, Some(p)) => self.payload(fid, p, &effective, None)?,
+            (Some(r), _) => Arc::new(r.clone()),
+            (None, Some(p)) => Arc::new(self.payload(fid, p, &effective, None)?),
             (None, None) => effective,
         };
         let assigned = match &s.assign {
@@ -48,18 +56,18 @@ impl Execution {
     pub(super) fn shape_jsonata(
         &mut self,
         fid: FrameId,
-        input: &Value,
-        result: Option<&Value>,
+        input: &Payload,
+        result: Option<&Payload>,
         output: Option<&sfn_core::template::Template>,
         assign: Option<&sfn_core::template::Template>,
     ) -> Result<Produced, Failure> {
-        let states = self.states(fid, input, result, None);
+        let states = self.states(fid, input, result.map(|r| &**r), None);
         let assigned = match assign {
             Some(a) => Some(self.assign_jsonata(fid, a, &states)?),
             None => None,
         };
         let output = match output {
-            Some(o) => self.jsonata_template(fid, o, &states, "Output")?,
+            Some(o) => Arc::new(self.jsonata_template(fid, o, &states, "Output")?),
             None => result.unwrap_or(input).clone(),
         };
         Ok((output, assigned))

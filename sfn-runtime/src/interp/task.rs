@@ -1,11 +1,14 @@
 //! Task states, and the retry and catch handling shared with Parallel and Map.
 
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 use sfn_core::{Catcher, JitterStrategy, Nullable, OrExpr, QueryLanguage, State, Task};
 
 use super::pass::Produced;
 use super::{Command, Execution, FrameId, Wait};
 use crate::failure::{Failure, names};
+use crate::history::Payload;
 use crate::history::{EventKind, TaskFamily, TaskRef};
 use crate::plan::Node;
 
@@ -27,7 +30,7 @@ pub struct TaskRequest {
 /// What a running task needs when its answer comes back.
 #[derive(Debug)]
 pub(super) struct Attempt {
-    task: TaskRef,
+    task: Arc<TaskRef>,
     timeout_token: Option<u64>,
     /// `HeartbeatSeconds` and the token of the timer that fires when no heartbeat came.
     heartbeat: Option<(u64, u64)>,
@@ -91,9 +94,12 @@ impl Execution {
             QueryLanguage::JsonPath => (|| {
                 let effective = self.input_path(fid, &raw, s.input_path.as_ref())?;
                 let input = match &s.parameters {
-                    Some(p) => {
-                        self.payload(fid, p, &effective, Some(("Task", task_ctx.clone())))?
-                    }
+                    Some(p) => Arc::new(self.payload(
+                        fid,
+                        p,
+                        &effective,
+                        Some(("Task", task_ctx.clone())),
+                    )?),
                     None => effective.clone(),
                 };
                 let credentials = match &s.credentials {
@@ -123,7 +129,7 @@ impl Execution {
                 let mut states = self.states(fid, &raw, None, None);
                 states["context"]["Task"] = task_ctx.clone();
                 let input = match &s.arguments {
-                    Some(a) => self.jsonata_template(fid, a, &states, "Arguments")?,
+                    Some(a) => Arc::new(self.jsonata_template(fid, a, &states, "Arguments")?),
                     None => raw.clone(),
                 };
                 let credentials = match &s.credentials {
@@ -150,12 +156,15 @@ impl Execution {
             Ok(p) => p,
             Err(f) => return self.failed(fid, f),
         };
-        let task = task_ref(&s.resource);
+        let task = match &node.task {
+            Some(t) => t.clone(),
+            None => Arc::new(task_ref(&s.resource)),
+        };
         self.record_in(
             fid,
             EventKind::TaskScheduled {
                 task: task.clone(),
-                region: self.info.region.clone(),
+                region: self.region.clone(),
                 parameters: input.clone(),
                 timeout: s.timeout_seconds.is_some().then_some(timeout).flatten(),
                 heartbeat: s.heartbeat_seconds.is_some().then_some(heartbeat).flatten(),
@@ -183,7 +192,7 @@ impl Execution {
         };
         let request = TaskRequest {
             resource: s.resource.clone(),
-            input,
+            input: Value::clone(&input),
             state_name: node.name.to_string(),
             task_token,
             credentials,
@@ -213,6 +222,7 @@ impl Execution {
     }
 
     pub(super) fn task_succeeded(&mut self, fid: FrameId, result: Value) {
+        let result = Arc::new(result);
         let Wait::Task { attempt, .. } = std::mem::replace(&mut self.frames[fid].wait, Wait::Ready)
         else {
             return;
@@ -346,8 +356,8 @@ impl Execution {
     pub(super) fn result_jsonpath(
         &mut self,
         fid: FrameId,
-        raw: &Value,
-        result: Value,
+        raw: &Payload,
+        result: Payload,
         selector: Option<&sfn_core::template::Template>,
         assign: Option<&sfn_core::template::Template>,
         result_path: Option<&Nullable<sfn_core::path::ReferencePath>>,
@@ -358,7 +368,7 @@ impl Execution {
             None => None,
         };
         let selected = match selector {
-            Some(t) => self.payload(fid, t, &result, None)?,
+            Some(t) => Arc::new(self.payload(fid, t, &result, None)?),
             None => result,
         };
         let output = self.result_path(fid, raw, selected, result_path)?;
@@ -431,7 +441,7 @@ impl Execution {
         failure: &Failure,
     ) -> Result<Produced, Failure> {
         let raw = self.frames[fid].input.clone();
-        let error_output = failure.output();
+        let error_output = Arc::new(failure.output());
         match node.language {
             QueryLanguage::JsonPath => {
                 let assigned = match &c.assign {
@@ -448,7 +458,7 @@ impl Execution {
                     None => None,
                 };
                 let output = match &c.output {
-                    Some(o) => self.jsonata_template(fid, o, &states, "Output")?,
+                    Some(o) => Arc::new(self.jsonata_template(fid, o, &states, "Output")?),
                     None => error_output,
                 };
                 Ok((output, assigned))
