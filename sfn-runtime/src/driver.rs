@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -125,7 +126,7 @@ impl Tasks {
     fn call(&self, request: TaskRequest, cx: TaskContext) -> TaskFuture {
         match self
             .by_resource
-            .get(&request.resource)
+            .get(&*request.resource)
             .or(self.fallback.as_ref())
         {
             Some(h) => h.call(request, cx),
@@ -181,9 +182,32 @@ pub async fn run(
                         token,
                         progress: progress.clone(),
                     };
-                    let future = tasks.call(*request, cx);
-                    let handle = running.spawn(async move { (token, future.await) });
-                    task_tokens.insert(handle.id(), token);
+                    let mut future = tasks.call(*request, cx);
+                    // Most handlers answer at once: polled here, they cost no tokio task.
+                    // One that waits is spawned, and polled again there with a real waker.
+                    match poll_once(&mut future) {
+                        Ok(Poll::Ready(result)) => {
+                            // What the task reported before it answered comes first.
+                            while let Ok((t, progress)) = submissions.try_recv() {
+                                answers.push_back(progress_event(t, progress));
+                            }
+                            answers.push_back(match result {
+                                Ok(output) => Event::TaskSucceeded { token, output },
+                                Err(failure) => Event::TaskFailed { token, failure },
+                            });
+                        }
+                        Ok(Poll::Pending) => {
+                            let handle = running.spawn(async move { (token, future.await) });
+                            task_tokens.insert(handle.id(), token);
+                        }
+                        Err(message) => answers.push_back(Event::TaskFailed {
+                            token,
+                            failure: Failure::new(
+                                "States.TaskFailed",
+                                format!("the task handler panicked: {message}"),
+                            ),
+                        }),
+                    }
                 }
                 Command::StartTimer { token, at } => {
                     timers.insert((at, token), ());
@@ -222,7 +246,7 @@ pub async fn run(
             return Ok(exec);
         }
         if let Some(event) = answers.pop_front() {
-            commands.extend(exec.handle(event, now));
+            exec.handle_into(event, now, &mut commands);
             continue;
         }
         let next_timer = timers.keys().next().copied();
@@ -260,11 +284,7 @@ pub async fn run(
                 // What a task reported before it ended (or while it waits) comes first.
                 while let Ok((token, progress)) = submissions.try_recv() {
                     if !cancelled.contains(&token) {
-                        let event = match progress {
-                            Progress::Submitted(output) => Event::TaskSubmitted { token, output },
-                            Progress::Heartbeat => Event::TaskHeartbeat { token },
-                        };
-                        commands.extend(exec.handle(event, now));
+                        exec.handle_into(progress_event(token, progress), now, &mut commands);
                     }
                 }
                 match (completion, timer) {
@@ -296,17 +316,45 @@ pub async fn run(
             }
         }
         if let Some(event) = event {
-            commands.extend(exec.handle(event, now));
+            exec.handle_into(event, now, &mut commands);
         }
     }
 }
 
-/// The token of an answer of the object store.
+/// The token of an answer known before the interpreter asked for it again.
 fn answer_token(event: &Event) -> Option<u64> {
     match event {
-        Event::ItemsRead { token, .. } | Event::ResultsWritten { token, .. } => Some(*token),
-        _ => None,
+        Event::ItemsRead { token, .. }
+        | Event::ResultsWritten { token, .. }
+        | Event::TaskSucceeded { token, .. }
+        | Event::TaskFailed { token, .. }
+        | Event::TaskSubmitted { token, .. }
+        | Event::TaskHeartbeat { token } => Some(*token),
+        Event::TimerFired { .. } => None,
     }
+}
+
+/// What a task reported while it runs, as the interpreter hears it.
+fn progress_event(token: u64, progress: Progress) -> Event {
+    match progress {
+        Progress::Submitted(output) => Event::TaskSubmitted { token, output },
+        Progress::Heartbeat => Event::TaskHeartbeat { token },
+    }
+}
+
+/// Polls a task's future once, without a waker; a panic becomes its message.
+fn poll_once(future: &mut TaskFuture) -> Result<Poll<Result<Value, Failure>>, String> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        future.as_mut().poll(&mut cx)
+    }))
+    .map_err(|payload| {
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a non-text panic".to_owned())
+    })
 }
 
 fn fire(

@@ -46,7 +46,7 @@ pub struct TaskRef {
     /// Which events the task records.
     pub family: TaskFamily,
     /// The whole resource ARN.
-    pub arn: String,
+    pub arn: Arc<str>,
     /// The service (`lambda`, `states`, …), or `activity`/`lambda` for those resource kinds.
     pub resource_type: String,
     /// The API and pattern (`invoke`, `startExecution.sync`, …).
@@ -65,16 +65,16 @@ pub enum EventKind {
         output: Payload,
     },
     ExecutionFailed {
-        error: Option<String>,
-        cause: Option<String>,
+        error: Option<Box<str>>,
+        cause: Option<Box<str>>,
     },
     ExecutionAborted {
-        error: Option<String>,
-        cause: Option<String>,
+        error: Option<Box<str>>,
+        cause: Option<Box<str>>,
     },
     ExecutionTimedOut {
-        error: Option<String>,
-        cause: Option<String>,
+        error: Option<Box<str>>,
+        cause: Option<Box<str>>,
     },
     StateEntered {
         state_type: StateType,
@@ -85,21 +85,22 @@ pub enum EventKind {
         state_type: StateType,
         name: Arc<str>,
         output: Payload,
-        assigned: Option<Vec<(String, Value)>>,
+        /// The variables the state assigned (`None` for a state without `Assign`).
+        assigned: Option<Box<[(String, Value)]>>,
     },
     TaskScheduled {
         task: Arc<TaskRef>,
         region: Arc<str>,
         parameters: Payload,
-        timeout: Option<u64>,
-        heartbeat: Option<u64>,
+        timeout: Option<u32>,
+        heartbeat: Option<u32>,
     },
     TaskStarted {
         task: Arc<TaskRef>,
     },
     TaskSubmitted {
         task: Arc<TaskRef>,
-        output: Value,
+        output: Payload,
     },
     TaskSucceeded {
         task: Arc<TaskRef>,
@@ -107,13 +108,13 @@ pub enum EventKind {
     },
     TaskFailed {
         task: Arc<TaskRef>,
-        error: Option<String>,
-        cause: Option<String>,
+        error: Option<Box<str>>,
+        cause: Option<Box<str>>,
     },
     TaskTimedOut {
         task: Arc<TaskRef>,
-        error: Option<String>,
-        cause: Option<String>,
+        error: Option<Box<str>>,
+        cause: Option<Box<str>>,
     },
     TaskStateAborted,
     WaitStateAborted,
@@ -132,8 +133,8 @@ pub enum EventKind {
     },
     MapRunSucceeded,
     MapRunFailed {
-        error: Option<String>,
-        cause: Option<String>,
+        error: Option<Box<str>>,
+        cause: Option<Box<str>>,
     },
     MapIterationStarted {
         name: Arc<str>,
@@ -151,12 +152,25 @@ pub enum EventKind {
         name: Arc<str>,
         index: usize,
     },
-    EvaluationFailed {
-        error: String,
-        cause: String,
-        location: Option<String>,
-        state: Arc<str>,
-    },
+    EvaluationFailed(Box<EvaluationFailure>),
+}
+
+/// An error name or cause as events keep it.
+pub fn boxed(text: &Option<String>) -> Option<Box<str>> {
+    text.as_deref().map(Box::from)
+}
+
+/// The details of an `EvaluationFailed` event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluationFailure {
+    /// The error name (`States.QueryEvaluationError`).
+    pub error: String,
+    /// The cause.
+    pub cause: String,
+    /// The field whose expression failed.
+    pub location: Option<String>,
+    /// The state.
+    pub state: Arc<str>,
 }
 
 impl EventKind {
@@ -195,7 +209,7 @@ impl EventKind {
             EventKind::MapIterationSucceeded { .. } => "MapIterationSucceeded",
             EventKind::MapIterationFailed { .. } => "MapIterationFailed",
             EventKind::MapIterationAborted { .. } => "MapIterationAborted",
-            EventKind::EvaluationFailed { .. } => "EvaluationFailed",
+            EventKind::EvaluationFailed(_) => "EvaluationFailed",
         };
         fixed.to_owned()
     }
@@ -204,13 +218,13 @@ impl EventKind {
     /// `stateEnteredEventDetails`, as AWS does), if the event has details.
     fn details(&self) -> Option<(&'static str, Value)> {
         let text = |v: &Value| Value::String(v.to_string());
-        let error_cause = |error: &Option<String>, cause: &Option<String>| {
+        let error_cause = |error: &Option<Box<str>>, cause: &Option<Box<str>>| {
             let mut m = Map::new();
             if let Some(c) = cause {
-                m.insert("cause".into(), Value::String(c.clone()));
+                m.insert("cause".into(), Value::String(c.to_string()));
             }
             if let Some(e) = error {
-                m.insert("error".into(), Value::String(e.clone()));
+                m.insert("error".into(), Value::String(e.to_string()));
             }
             Value::Object(m)
         };
@@ -348,12 +362,13 @@ impl EventKind {
                 "mapIterationAbortedEventDetails",
                 json!({"name": &**name, "index": index}),
             ),
-            EventKind::EvaluationFailed {
-                error,
-                cause,
-                location,
-                state,
-            } => {
+            EventKind::EvaluationFailed(failure) => {
+                let EvaluationFailure {
+                    error,
+                    cause,
+                    location,
+                    state,
+                } = &**failure;
                 let mut m = Map::new();
                 m.insert("cause".into(), Value::String(cause.clone()));
                 m.insert("error".into(), Value::String(error.clone()));
@@ -407,7 +422,7 @@ impl EventKind {
                 ..
             } => {
                 let mut m = Map::new();
-                m.insert("resource".into(), Value::String(task.arn.clone()));
+                m.insert("resource".into(), Value::String(task.arn.to_string()));
                 m.insert("input".into(), text(parameters));
                 m.insert("inputDetails".into(), json!({"truncated": false}));
                 if let Some(t) = timeout {
@@ -442,10 +457,10 @@ impl EventKind {
                 let timed_out = matches!(self, EventKind::TaskTimedOut { .. });
                 let mut m = Map::new();
                 if let Some(c) = cause {
-                    m.insert("cause".into(), Value::String(c.clone()));
+                    m.insert("cause".into(), Value::String(c.to_string()));
                 }
                 if let Some(e) = error {
-                    m.insert("error".into(), Value::String(e.clone()));
+                    m.insert("error".into(), Value::String(e.to_string()));
                 }
                 let k = match (lambda, timed_out) {
                     (true, false) => "lambdaFunctionFailedEventDetails",

@@ -149,13 +149,13 @@ impl TaskHandler for Mocks {
                 .invocations
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let count = counts.entry(request.state_name.clone()).or_insert(0);
+            let count = counts.entry(request.state_name.to_string()).or_insert(0);
             *count += 1;
             *count - 1
         };
         let answer = self
             .by_state
-            .get(&request.state_name)
+            .get(&*request.state_name)
             .and_then(|answers| answers.iter().find(|a| (a.from..=a.to).contains(&n)))
             .map(|a| a.result.clone());
         Box::pin(async move {
@@ -180,9 +180,13 @@ mod tests {
     fn request(state: &str) -> TaskRequest {
         TaskRequest {
             resource: "arn:aws:states:::lambda:invoke".into(),
-            input: json!({}),
+            input: json!({}).into(),
             state_name: state.into(),
-            task_token: "t".into(),
+            task_token: crate::interp::TaskToken {
+                execution_arn: "arn:aws:states:us-east-1:123456789012:execution:M:e".into(),
+                state: state.into(),
+                event: 2,
+            },
             credentials: None,
         }
     }

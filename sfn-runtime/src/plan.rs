@@ -2,6 +2,7 @@
 //! whose states are addressed by index, with every transition resolved once.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use sfn_core::{Code, Diagnostic, QueryLanguage, State, StateMachine, States};
 
@@ -20,6 +21,9 @@ pub struct Plan {
     /// Every `States` block: the machine's own (index 0), each Parallel branch, each Map
     /// item processor.
     pub blocks: Vec<Block>,
+    /// How many events the longest execution of this plan so far recorded: the next one
+    /// reserves that much history at once instead of growing it step by step.
+    history_hint: AtomicUsize,
 }
 
 /// One `States` block.
@@ -77,6 +81,7 @@ impl Plan {
         let mut plan = Plan {
             machine: machine.clone(),
             blocks: Vec::new(),
+            history_hint: AtomicUsize::new(0),
         };
         plan.block(&machine.start_at, &machine.states, machine.language());
         Ok(plan)
@@ -85,6 +90,17 @@ impl Plan {
     /// The machine's own block.
     pub fn root(&self) -> &Block {
         &self.blocks[0]
+    }
+
+    /// The history capacity an execution of this plan starts with.
+    pub(crate) fn history_hint(&self) -> usize {
+        // Bounded, so one huge execution does not make every later one reserve as much.
+        self.history_hint.load(Ordering::Relaxed).min(1 << 16)
+    }
+
+    /// An execution of this plan ended with `events` events.
+    pub(crate) fn record_history_len(&self, events: usize) {
+        self.history_hint.fetch_max(events, Ordering::Relaxed);
     }
 
     fn block(&mut self, start_at: &str, states: &States, language: QueryLanguage) -> BlockId {

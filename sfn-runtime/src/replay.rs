@@ -148,11 +148,10 @@ fn recorded(event: &Value) -> Option<Recorded> {
 
 impl TaskHandler for Replay {
     fn call(&self, request: TaskRequest, cx: TaskContext) -> TaskFuture {
-        let next = self
-            .by_state
-            .lock()
-            .ok()
-            .and_then(|mut m| m.get_mut(&request.state_name).and_then(VecDeque::pop_front));
+        let next = self.by_state.lock().ok().and_then(|mut m| {
+            m.get_mut(&*request.state_name)
+                .and_then(VecDeque::pop_front)
+        });
         Box::pin(async move {
             let Some(events) = next else {
                 return Err(Failure::new(

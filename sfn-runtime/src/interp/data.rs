@@ -14,7 +14,7 @@ use crate::eval::jsonata::{self, Bindings};
 use crate::eval::template::evaluate_template;
 use crate::eval::{Scope, path};
 use crate::failure::{Failure, names};
-use crate::history::{EventKind, Payload};
+use crate::history::{EvaluationFailure, EventKind, Payload};
 
 impl Execution {
     /// `InputPath`: the part of the raw input the state works on (`null`: `{}`).
@@ -63,16 +63,17 @@ impl Execution {
     }
 
     /// Evaluates a JSONPath payload template (`Parameters`, `ResultSelector`, `ItemSelector`, …).
-    /// `extra` adds a member to the Context object (`Task` or `Map`).
+    /// `extra` adds a member to the Context object (`Task` or `Map`), built only when the
+    /// template reads the Context object.
     pub(super) fn payload(
         &self,
         fid: FrameId,
         template: &Template,
         input: &Value,
-        extra: Option<(&str, Value)>,
+        extra: Option<(&str, &dyn Fn() -> Value)>,
     ) -> Result<Value, Failure> {
         let context = if template_reads_context(template) {
-            self.context(fid, extra)
+            self.context(fid, extra.map(|(k, member)| (k, member())))
         } else {
             Value::Null
         };
@@ -224,12 +225,12 @@ impl Execution {
         let state = self.node(fid).name.clone();
         self.record_in(
             fid,
-            EventKind::EvaluationFailed {
+            EventKind::EvaluationFailed(Box::new(EvaluationFailure {
                 error: names::QUERY_EVALUATION_ERROR.into(),
                 cause: cause.clone(),
                 location: location.map(str::to_owned),
                 state,
-            },
+            })),
         );
         Failure::new(names::QUERY_EVALUATION_ERROR, cause)
     }
@@ -240,12 +241,12 @@ impl Execution {
         let state = self.node(fid).name.clone();
         self.record_in(
             fid,
-            EventKind::EvaluationFailed {
+            EventKind::EvaluationFailed(Box::new(EvaluationFailure {
                 error: names::QUERY_EVALUATION_ERROR.into(),
                 cause: cause.clone(),
                 location: Some(e.location),
                 state,
-            },
+            })),
         );
         Failure::new(names::QUERY_EVALUATION_ERROR, cause)
     }

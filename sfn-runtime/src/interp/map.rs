@@ -17,7 +17,7 @@ use sfn_core::{ItemReader, Map, OrExpr, QueryLanguage, ResultWriter, State};
 use super::{Command, Execution, Fanout, FanoutKind, FrameId, Wait};
 use crate::failure::Failure;
 use crate::history::EventKind;
-use crate::history::Payload;
+use crate::history::{Payload, boxed};
 use crate::plan::Node;
 
 /// The error of a Map whose `ItemReader` failed.
@@ -192,7 +192,7 @@ impl Execution {
     fn map_run_failed(&mut self, fid: FrameId, node: &Node, failure: Failure) {
         self.frames[fid].wait = Wait::Ready;
         if matches!(&node.state, State::Map(s) if s.is_distributed()) {
-            let (error, cause) = (failure.error.clone(), failure.cause.clone());
+            let (error, cause) = (boxed(&failure.error), boxed(&failure.cause));
             self.record_in(fid, EventKind::MapRunFailed { error, cause });
         }
         self.map_runs.remove(&fid);
@@ -704,7 +704,8 @@ impl Execution {
                     .into_iter()
                     .enumerate()
                     .map(|(i, v)| {
-                        self.payload(fid, selector, &effective, Some(("Map", item(i, v))))
+                        let member = || item(i, v.clone());
+                        self.payload(fid, selector, &effective, Some(("Map", &member)))
                     })
                     .collect()
             }

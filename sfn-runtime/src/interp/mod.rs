@@ -26,8 +26,8 @@ use crate::failure::Failure;
 use crate::history::{EventKind, HistoryEvent, Payload};
 use crate::plan::{BlockId, Node, Plan, StateId};
 
-pub use task::TaskRequest;
 pub(crate) use task::task_ref;
+pub use task::{TaskRequest, TaskToken};
 
 /// Index of a frame.
 pub type FrameId = usize;
@@ -274,16 +274,19 @@ pub struct Execution {
     map_runs: HashMap<FrameId, map::MapRun>,
     /// The Region, as task events record it.
     region: Arc<str>,
+    /// The execution's ARN, as task tokens carry it.
+    execution_arn: Arc<str>,
 }
 
 impl Execution {
     /// An execution of `plan` that has not started.
     pub fn new(plan: Arc<Plan>, info: ExecutionInfo) -> Self {
+        let history = Vec::with_capacity(plan.history_hint());
         Execution {
             plan,
             frames: Vec::new(),
             ready: VecDeque::new(),
-            history: Vec::new(),
+            history,
             outcome: None,
             now: 0,
             next_token: 1,
@@ -291,6 +294,7 @@ impl Execution {
             timeout_token: None,
             map_runs: HashMap::new(),
             region: Arc::from(info.region.as_str()),
+            execution_arn: Arc::from(info.execution_arn.as_str()),
             info,
         }
     }
@@ -344,6 +348,13 @@ impl Execution {
 
     /// Feeds an event in at time `now` and runs the execution until it waits or ends.
     pub fn handle(&mut self, event: Event, now: i64) -> Vec<Command> {
+        let mut commands = Vec::new();
+        self.handle_into(event, now, &mut commands);
+        commands
+    }
+
+    /// [`Execution::handle`], appending the commands to `out` (a driver reuses one buffer).
+    pub fn handle_into(&mut self, event: Event, now: i64, out: &mut Vec<Command>) {
         self.now = self.now.max(now);
         if self.outcome.is_none() {
             let token = match &event {
@@ -370,7 +381,7 @@ impl Execution {
                 self.run();
             }
         }
-        std::mem::take(&mut self.commands)
+        out.append(&mut self.commands);
     }
 
     /// How the execution ended, once it has.
@@ -530,7 +541,7 @@ impl Execution {
                 state_type: node.state.state_type(),
                 name: node.name.clone(),
                 output: output.clone(),
-                assigned,
+                assigned: assigned.map(Vec::into_boxed_slice),
             },
         );
         match next {
@@ -617,8 +628,8 @@ impl Execution {
                 self.record(
                     prev,
                     EventKind::ExecutionFailed {
-                        error: f.error.clone(),
-                        cause: f.cause.clone(),
+                        error: crate::history::boxed(&f.error),
+                        cause: crate::history::boxed(&f.cause),
                     },
                 );
                 self.outcome = Some(Outcome::Failed(f));
@@ -627,8 +638,9 @@ impl Execution {
         self.cancel_all();
     }
 
-    /// Cancels every task and timer still awaited.
+    /// The execution has ended: cancels every task and timer still awaited.
     fn cancel_all(&mut self) {
+        self.plan.record_history_len(self.history.len());
         for token in self.frames.iter().filter_map(|f| match f.wait {
             Wait::Task { token, .. }
             | Wait::Timer { token }
@@ -656,7 +668,7 @@ impl Execution {
         self.record(
             prev,
             EventKind::ExecutionTimedOut {
-                error: failure.error.clone(),
+                error: crate::history::boxed(&failure.error),
                 cause: None,
             },
         );

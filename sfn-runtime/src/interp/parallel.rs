@@ -10,7 +10,7 @@ use sfn_core::{Parallel, QueryLanguage, State};
 use super::{Execution, Fanout, FanoutKind, Frame, FrameId, Wait};
 use crate::failure::{Failure, names};
 use crate::history::EventKind;
-use crate::history::Payload;
+use crate::history::{Payload, boxed};
 use crate::plan::Node;
 
 impl Execution {
@@ -156,7 +156,7 @@ impl Execution {
             let distributed = matches!(&self.frames[fid].wait, Wait::Children(f) if f.distributed);
             self.abort_children(fid);
             if distributed {
-                let (error, cause) = (failure.error.clone(), failure.cause.clone());
+                let (error, cause) = (boxed(&failure.error), boxed(&failure.cause));
                 self.record_in(fid, EventKind::MapRunFailed { error, cause });
             }
             // A retry runs the state again without a `…StateFailed` event.

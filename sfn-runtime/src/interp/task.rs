@@ -9,22 +9,46 @@ use super::pass::Produced;
 use super::{Command, Execution, FrameId, Wait};
 use crate::failure::{Failure, names};
 use crate::history::Payload;
-use crate::history::{EventKind, TaskFamily, TaskRef};
+use crate::history::{EventKind, TaskFamily, TaskRef, boxed};
 use crate::plan::Node;
 
 /// A task to run, as the interpreter hands it out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRequest {
     /// The state's `Resource`.
-    pub resource: String,
-    /// The effective parameters (after `InputPath` and `Parameters`, or `Arguments`).
-    pub input: Value,
+    pub resource: Arc<str>,
+    /// The effective parameters (after `InputPath` and `Parameters`, or `Arguments`), shared
+    /// with the history that records them.
+    pub input: Payload,
     /// The state that runs the task.
-    pub state_name: String,
+    pub state_name: Arc<str>,
     /// The task token (`$$.Task.Token`).
-    pub task_token: String,
+    pub task_token: TaskToken,
     /// `Credentials`, evaluated.
     pub credentials: Option<Value>,
+}
+
+/// Seconds as task events record them (AWS's limits are far below `u32::MAX`).
+fn seconds_u32(seconds: u64) -> u32 {
+    u32::try_from(seconds).unwrap_or(u32::MAX)
+}
+
+/// A task token (`$$.Task.Token`): the execution, the state and the event that scheduled the
+/// task. It is written out (`Display`) only where it is read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TaskToken {
+    /// The ARN of the execution that runs the task.
+    pub execution_arn: Arc<str>,
+    /// The state that runs the task.
+    pub state: Arc<str>,
+    /// The id of the task's `TaskScheduled` event.
+    pub event: u64,
+}
+
+impl std::fmt::Display for TaskToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}#{}#{}", self.execution_arn, self.state, self.event)
+    }
 }
 
 /// What a running task needs when its answer comes back.
@@ -74,7 +98,7 @@ pub(crate) fn task_ref(resource: &str) -> TaskRef {
     };
     TaskRef {
         family,
-        arn: resource.to_owned(),
+        arn: Arc::from(resource),
         resource_type,
         resource: name,
     }
@@ -82,24 +106,20 @@ pub(crate) fn task_ref(resource: &str) -> TaskRef {
 
 impl Execution {
     pub(super) fn task(&mut self, fid: FrameId, node: &Node, s: &Task) {
-        let task_token = format!(
-            "{}#{}#{}",
-            self.info.execution_arn,
-            node.name,
-            self.history.len() + 1
-        );
-        let task_ctx = json!({"Token": task_token});
+        let task_token = TaskToken {
+            execution_arn: self.execution_arn.clone(),
+            state: node.name.clone(),
+            event: self.history.len() as u64 + 1,
+        };
+        let task_ctx = || json!({"Token": task_token.to_string()});
         let raw = self.frames[fid].input.clone();
         let prepared = match node.language {
             QueryLanguage::JsonPath => (|| {
                 let effective = self.input_path(fid, &raw, s.input_path.as_ref())?;
                 let input = match &s.parameters {
-                    Some(p) => Arc::new(self.payload(
-                        fid,
-                        p,
-                        &effective,
-                        Some(("Task", task_ctx.clone())),
-                    )?),
+                    Some(p) => {
+                        Arc::new(self.payload(fid, p, &effective, Some(("Task", &task_ctx)))?)
+                    }
                     None => effective.clone(),
                 };
                 let credentials = match &s.credentials {
@@ -127,7 +147,7 @@ impl Execution {
             })(),
             QueryLanguage::JsonAta => (|| {
                 let mut states = self.states(fid, &raw, None, None);
-                states["context"]["Task"] = task_ctx.clone();
+                states["context"]["Task"] = task_ctx();
                 let input = match &s.arguments {
                     Some(a) => Arc::new(self.jsonata_template(fid, a, &states, "Arguments")?),
                     None => raw.clone(),
@@ -160,14 +180,25 @@ impl Execution {
             Some(t) => t.clone(),
             None => Arc::new(task_ref(&s.resource)),
         };
+        let resource_arn = task.arn.clone();
         self.record_in(
             fid,
             EventKind::TaskScheduled {
                 task: task.clone(),
                 region: self.region.clone(),
                 parameters: input.clone(),
-                timeout: s.timeout_seconds.is_some().then_some(timeout).flatten(),
-                heartbeat: s.heartbeat_seconds.is_some().then_some(heartbeat).flatten(),
+                timeout: s
+                    .timeout_seconds
+                    .is_some()
+                    .then_some(timeout)
+                    .flatten()
+                    .map(seconds_u32),
+                heartbeat: s
+                    .heartbeat_seconds
+                    .is_some()
+                    .then_some(heartbeat)
+                    .flatten()
+                    .map(seconds_u32),
             },
         );
         self.record_in(fid, EventKind::TaskStarted { task: task.clone() });
@@ -191,9 +222,9 @@ impl Execution {
             },
         };
         let request = TaskRequest {
-            resource: s.resource.clone(),
-            input: Value::clone(&input),
-            state_name: node.name.to_string(),
+            resource: resource_arn,
+            input,
+            state_name: node.name.clone(),
             task_token,
             credentials,
         };
@@ -302,7 +333,13 @@ impl Execution {
             return;
         };
         let task = attempt.task.clone();
-        self.record_in(fid, EventKind::TaskSubmitted { task, output });
+        self.record_in(
+            fid,
+            EventKind::TaskSubmitted {
+                task,
+                output: Arc::new(output),
+            },
+        );
     }
 
     pub(super) fn task_failed(&mut self, fid: FrameId, failure: Failure) {
@@ -321,8 +358,8 @@ impl Execution {
             fid,
             EventKind::TaskFailed {
                 task: attempt.task,
-                error: failure.error.clone(),
-                cause: failure.cause.clone(),
+                error: boxed(&failure.error),
+                cause: boxed(&failure.cause),
             },
         );
         self.failed(fid, failure);
@@ -344,7 +381,7 @@ impl Execution {
             fid,
             EventKind::TaskTimedOut {
                 task: attempt.task,
-                error: failure.error.clone(),
+                error: boxed(&failure.error),
                 cause: None,
             },
         );
