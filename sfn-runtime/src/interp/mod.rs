@@ -471,21 +471,17 @@ impl Execution {
 
     /// Enters the frame's current state.
     fn enter(&mut self, fid: FrameId) {
-        let plan = self.plan.clone();
         let frame = &mut self.frames[fid];
-        let node = Self::plan_node(&plan, frame.block, frame.state);
+        let node = &self.plan.blocks[frame.block].states[frame.state];
         frame.entered_time = self.now;
         frame.retries.clear();
         frame.retries.resize(node.state.retriers().len(), 0);
-        let input = frame.input.clone();
-        let entered = self.record_in(
-            fid,
-            EventKind::StateEntered {
-                state_type: node.state.state_type(),
-                name: node.name.clone(),
-                input,
-            },
-        );
+        let event = EventKind::StateEntered {
+            state_type: node.state.state_type(),
+            name: node.name.clone(),
+            input: frame.input.clone(),
+        };
+        let entered = self.record_in(fid, event);
         self.frames[fid].entered_event = entered;
         self.execute(fid);
     }
@@ -526,24 +522,20 @@ impl Execution {
                 Failure::new(crate::failure::names::DATA_LIMIT_EXCEEDED, cause),
             );
         }
-        let plan = self.plan.clone();
-        let f = &self.frames[fid];
-        let node = Self::plan_node(&plan, f.block, f.state);
+        let frame = &mut self.frames[fid];
+        let node = &self.plan.blocks[frame.block].states[frame.state];
         if let Some(vars) = &assigned {
-            let frame = &mut self.frames[fid];
             for (k, v) in vars {
                 frame.variables.insert(k.clone(), v.clone());
             }
         }
-        self.record_in(
-            fid,
-            EventKind::StateExited {
-                state_type: node.state.state_type(),
-                name: node.name.clone(),
-                output: output.clone(),
-                assigned: assigned.map(Vec::into_boxed_slice),
-            },
-        );
+        let event = EventKind::StateExited {
+            state_type: node.state.state_type(),
+            name: node.name.clone(),
+            output: output.clone(),
+            assigned: assigned.map(Vec::into_boxed_slice),
+        };
+        self.record_in(fid, event);
         match next {
             Some(next) => {
                 let frame = &mut self.frames[fid];
