@@ -270,54 +270,45 @@ fn evaluate_jsonata_template(
     bindings: &Bindings<'_>,
     field: &str,
 ) -> Result<Value, EvalError> {
+    /// An expression that gives `undefined` fails, at the top or in a member: AWS reports it
+    /// with the member's location (`Arguments/FunctionName`).
     fn walk(
         t: &Template,
         bindings: &Bindings<'_>,
         location: &mut String,
-    ) -> Result<Option<Value>, EvalError> {
+    ) -> Result<Value, EvalError> {
         Ok(match t {
-            Template::Literal(v) => Some(v.clone()),
+            Template::Literal(v) => v.clone(),
             Template::Object(members) => {
                 let mut out = Map::with_capacity(members.len());
                 for (k, v) in members {
                     let len = location.len();
                     location.push('/');
                     location.push_str(k);
-                    // A member whose expression gives `undefined` is left out.
-                    if let Some(x) = walk(v, bindings, location)? {
-                        out.insert(k.clone(), x);
-                    }
+                    out.insert(k.clone(), walk(v, bindings, location)?);
                     location.truncate(len);
                 }
-                Some(Value::Object(out))
+                Value::Object(out)
             }
             Template::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, v) in items.iter().enumerate() {
                     let len = location.len();
                     location.push_str(&format!("/{i}"));
-                    if let Some(x) = walk(v, bindings, location)? {
-                        out.push(x);
-                    }
+                    out.push(walk(v, bindings, location)?);
                     location.truncate(len);
                 }
-                Some(Value::Array(out))
+                Value::Array(out)
             }
-            Template::Jsonata(e) => eval_expression(e, bindings, location)?,
-            Template::Path(p) => Some(Value::String(p.as_str().to_owned())),
-            Template::Intrinsic(i) => Some(Value::String(i.as_str().to_owned())),
+            Template::Jsonata(e) => {
+                eval_expression(e, bindings, location)?.ok_or_else(|| undefined(e, location))?
+            }
+            Template::Path(p) => Value::String(p.as_str().to_owned()),
+            Template::Intrinsic(i) => Value::String(i.as_str().to_owned()),
         })
     }
     let mut location = field.to_owned();
-    match walk(t, bindings, &mut location)? {
-        Some(v) => Ok(v),
-        None => {
-            let Template::Jsonata(e) = t else {
-                unreachable!("only expressions give undefined")
-            };
-            Err(undefined(e, field))
-        }
-    }
+    walk(t, bindings, &mut location)
 }
 
 fn eval_expression(
@@ -325,13 +316,22 @@ fn eval_expression(
     bindings: &Bindings<'_>,
     location: &str,
 ) -> Result<Option<Value>, EvalError> {
-    jsonata::evaluate(e, bindings).map_err(|f| EvalError {
-        location: location.to_owned(),
-        message: format!(
-            "The JSONata expression '{}' specified for the field '{location}' threw an error during evaluation. {}",
-            e.body().trim(),
-            f.message
-        ),
+    jsonata::evaluate(e, bindings).map_err(|f| {
+        let body = e.body().trim();
+        let message = if f.is_unsupported_result() {
+            format!(
+                "The JSONata expression '{body}' specified for the field '{location}' returned an unsupported result type."
+            )
+        } else {
+            format!(
+                "The JSONata expression '{body}' specified for the field '{location}' threw an error during evaluation. {}",
+                f.message
+            )
+        };
+        EvalError {
+            location: location.to_owned(),
+            message,
+        }
     })
 }
 
