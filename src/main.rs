@@ -110,6 +110,10 @@ struct RunArgs {
     /// The execution's input (a JSON file; `{}` when not given).
     #[arg(long)]
     input: Option<PathBuf>,
+    /// The JSON Schema the input must fit (a typed workflow's `<Name>.input.schema.json`); an
+    /// input that does not fit is refused with the path of each offending field.
+    #[arg(long, value_name = "FILE")]
+    input_schema: Option<PathBuf>,
     /// The state machine's name (default: the definition file's name).
     #[arg(long = "name")]
     name: Option<String>,
@@ -457,6 +461,26 @@ fn run(args: RunArgs) -> ExitCode {
             }
         }
     };
+    if let Some(path) = &args.input_schema {
+        let schema: Value = match read(path).map(|t| serde_json::from_str(&t)) {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => {
+                eprintln!("error: the schema `{}` is not JSON: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            Err(code) => return code,
+        };
+        if let Err(errors) = sfn::runtime::schema::check(&schema, &input) {
+            eprintln!(
+                "error: the input does not fit the schema `{}`:",
+                path.display()
+            );
+            for e in errors {
+                eprintln!("  {e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    }
     let spec = ExecutionSpec {
         state_machine_name: args.name.clone().unwrap_or_else(|| {
             let stem = args
