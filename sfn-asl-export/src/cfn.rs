@@ -48,15 +48,13 @@ pub fn template(workflows: &[Resources<'_>]) -> Value {
                 }]
             }),
         );
-        if !w.policy.statements.is_empty() {
-            role_properties.insert(
-                "Policies".into(),
-                json!([{
-                    "PolicyName": format!("{}Policy", refs::logical_id(w.name)),
-                    "PolicyDocument": w.policy.to_cloudformation(),
-                }]),
-            );
-        }
+        role_properties.insert(
+            "Policies".into(),
+            json!([{
+                "PolicyName": format!("{}Policy", refs::logical_id(w.name)),
+                "PolicyDocument": w.policy.to_cloudformation(),
+            }]),
+        );
         resources.insert(
             role.clone(),
             json!({ "Type": "AWS::IAM::Role", "Properties": role_properties }),

@@ -97,7 +97,8 @@ impl Policy {
     }
 
     /// The IAM policy document: `{"Version": "2012-10-17", "Statement": [...]}`. A resource
-    /// `*` is written as AWS's documentation writes it, `"Resource": "*"`.
+    /// `*` is written as AWS's documentation writes it, `"Resource": "*"`. A workflow that needs
+    /// nothing gets AWS's deny-all statement.
     pub fn to_json(&self) -> Value {
         self.document(|r| Value::String(r.to_owned()))
     }
@@ -121,6 +122,13 @@ impl Policy {
     }
 
     fn document(&self, resource: impl Fn(&str) -> Value) -> Value {
+        if self.statements.is_empty() {
+            // AWS's policy for machines with only Activity tasks or none ("Activities or no
+            // tasks"): a role that may do nothing, said explicitly.
+            return json!({ "Version": "2012-10-17", "Statement": [
+                { "Effect": "Deny", "Action": "*", "Resource": "*" }
+            ] });
+        }
         let statements: Vec<Value> = self
             .statements
             .iter()

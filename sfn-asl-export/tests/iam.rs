@@ -277,6 +277,10 @@ fn activities_need_nothing_on_the_role() {
     );
     let p = policy_of(&m);
     assert!(p.statements.is_empty() && p.warnings.is_empty(), "{p:?}");
+    assert_eq!(
+        p.to_json()["Statement"],
+        json!([{"Effect": "Deny", "Action": "*", "Resource": "*"}])
+    );
 }
 
 #[test]
