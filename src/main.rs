@@ -51,6 +51,56 @@ enum Command {
     /// Exits with 0 whatever the execution's status; non-zero only when the command itself
     /// could not run (unreadable files, an invalid definition).
     Run(Box<RunArgs>),
+    /// Export definitions for a deploy: ASL, IAM policies, a CloudFormation template, graphs.
+    ///
+    /// Writes `<Name>.asl.json`, `<Name>.iam.json`, `<Name>.mmd` and `<Name>.dot` for each
+    /// definition, and `template.json` / `template.yaml` for all of them. A definition is named
+    /// after its file (`order.asl.json` → `order`) unless given as `Name=FILE`. Child state
+    /// machines and Lambda functions become CloudFormation substitutions (the default, `--cfn`)
+    /// or literal ARNs of `--region` and `--account`.
+    Export(ExportArgs),
+    /// Draw a definition: Mermaid, Graphviz DOT, or an SVG/PNG image rendered by Graphviz.
+    Graph {
+        /// The definition file (JSON).
+        file: PathBuf,
+        /// The drawing's format.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+        /// Where to write it (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ExportArgs {
+    /// Definition files (JSON), each `FILE` or `Name=FILE`.
+    #[arg(required = true, value_name = "[NAME=]FILE")]
+    files: Vec<String>,
+    /// The directory to write into (created if needed).
+    #[arg(long)]
+    out: PathBuf,
+    /// Literal ARNs in this Region (with `--account`).
+    #[arg(long, requires = "account", conflicts_with = "cfn")]
+    region: Option<String>,
+    /// Literal ARNs in this account (with `--region`).
+    #[arg(long, requires = "region", conflicts_with = "cfn")]
+    account: Option<String>,
+    /// CloudFormation substitutions (`${ChildArn}`), resolved by the template (the default).
+    #[arg(long)]
+    cfn: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    /// A Mermaid flowchart.
+    Mermaid,
+    /// Graphviz DOT.
+    Dot,
+    /// An SVG image (needs Graphviz's `dot`).
+    Svg,
+    /// A PNG image (needs Graphviz's `dot`).
+    Png,
 }
 
 #[derive(Debug, clap::Args)]
@@ -60,6 +110,10 @@ struct RunArgs {
     /// The execution's input (a JSON file; `{}` when not given).
     #[arg(long)]
     input: Option<PathBuf>,
+    /// The JSON Schema the input must fit (a typed workflow's `<Name>.input.schema.json`); an
+    /// input that does not fit is refused with the path of each offending field.
+    #[arg(long, value_name = "FILE")]
+    input_schema: Option<PathBuf>,
     /// The state machine's name (default: the definition file's name).
     #[arg(long = "name")]
     name: Option<String>,
@@ -122,6 +176,12 @@ fn main() -> ExitCode {
         Command::Validate { files, format } => validate_files(&files, format),
         Command::Fmt { file, canonical } => fmt(&file, canonical),
         Command::Run(args) => run(*args),
+        Command::Export(args) => export(args),
+        Command::Graph {
+            file,
+            format,
+            output,
+        } => graph(&file, format, output.as_deref()),
     }
 }
 
@@ -260,6 +320,108 @@ fn fmt(path: &Path, canonical: bool) -> ExitCode {
     }
 }
 
+/// Reads and parses a definition, printing its diagnostics when it cannot be read.
+fn read_definition(path: &Path) -> Result<StateMachine, ExitCode> {
+    let text = read(path)?;
+    StateMachine::from_json_str(&text).map_err(|e| {
+        let mut stderr = std::io::stderr().lock();
+        for d in e.diagnostics() {
+            let _ = write!(stderr, "{}", render(path, &text, &d));
+        }
+        ExitCode::FAILURE
+    })
+}
+
+/// A definition's default name: its file name without `.asl.json` / `.json`.
+fn definition_name(path: &Path) -> String {
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let stem = file
+        .strip_suffix(".json")
+        .unwrap_or(&file)
+        .trim_end_matches(".asl");
+    stem.to_owned()
+}
+
+fn export(args: ExportArgs) -> ExitCode {
+    use sfn::export::{Bundle, ExportConfig};
+    let config = match (&args.region, &args.account) {
+        (Some(region), Some(account)) => ExportConfig::aws(region, account),
+        _ => ExportConfig::cloudformation(),
+    };
+    let mut bundle = Bundle::with_config(config);
+    for arg in &args.files {
+        let (name, path) = match arg.split_once('=') {
+            Some((name, file)) => (name.to_owned(), PathBuf::from(file)),
+            None => (definition_name(Path::new(arg)), PathBuf::from(arg)),
+        };
+        match read_definition(&path) {
+            Ok(machine) => bundle = bundle.definition(name, machine),
+            Err(code) => return code,
+        }
+    }
+    match bundle.write_dir(&args.out) {
+        Ok(output) => {
+            for (workflow, warning) in &output.warnings {
+                eprintln!("warning: {workflow}: {warning}");
+            }
+            println!(
+                "wrote {} to {}",
+                plural(output.files.len(), "file"),
+                args.out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn graph(path: &Path, format: GraphFormat, output: Option<&Path>) -> ExitCode {
+    use sfn::export::graph::{self, ImageFormat};
+    let machine = match read_definition(path) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let name = definition_name(path);
+    let bytes = match format {
+        GraphFormat::Mermaid => graph::mermaid(&machine).into_bytes(),
+        GraphFormat::Dot => graph::dot(&name, &machine).into_bytes(),
+        GraphFormat::Svg | GraphFormat::Png => {
+            let image = if let GraphFormat::Svg = format {
+                ImageFormat::Svg
+            } else {
+                ImageFormat::Png
+            };
+            match graph::render(&graph::dot(&name, &machine), image) {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+    };
+    let written = match output {
+        Some(file) => std::fs::write(file, &bytes).map_err(|e| (file.display().to_string(), e)),
+        None => std::io::stdout()
+            .lock()
+            .write_all(&bytes)
+            .map_err(|e| ("standard output".to_owned(), e)),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((to, e)) => {
+            eprintln!("error: cannot write to {to}: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn run(args: RunArgs) -> ExitCode {
     for (flag, given) in [("--machine", !args.machines.is_empty())] {
         if given {
@@ -299,6 +461,26 @@ fn run(args: RunArgs) -> ExitCode {
             }
         }
     };
+    if let Some(path) = &args.input_schema {
+        let schema: Value = match read(path).map(|t| serde_json::from_str(&t)) {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => {
+                eprintln!("error: the schema `{}` is not JSON: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+            Err(code) => return code,
+        };
+        if let Err(errors) = sfn::runtime::schema::check(&schema, &input) {
+            eprintln!(
+                "error: the input does not fit the schema `{}`:",
+                path.display()
+            );
+            for e in errors {
+                eprintln!("  {e}");
+            }
+            return ExitCode::FAILURE;
+        }
+    }
     let spec = ExecutionSpec {
         state_machine_name: args.name.clone().unwrap_or_else(|| {
             let stem = args

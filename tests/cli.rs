@@ -266,3 +266,118 @@ fn the_main_example_runs_with_its_mocks() {
     assert_eq!(declined["error"], "PaymentFailed");
     assert_eq!(declined["cause"], "charging order order-1042 failed");
 }
+
+fn example(name: &str) -> String {
+    format!("{}/examples/definitions/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn export_writes_a_bundle() {
+    let dir = std::env::temp_dir().join(format!("sfn-cli-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let order = format!("OrderPipeline={}", example("order_pipeline.asl.json"));
+    let ship = format!("ShipItem={}", example("ship_item.asl.json"));
+    let out = sfn(&["export", &order, &ship, "--out", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for file in [
+        "OrderPipeline.asl.json",
+        "OrderPipeline.iam.json",
+        "OrderPipeline.mmd",
+        "OrderPipeline.dot",
+        "ShipItem.asl.json",
+        "template.json",
+        "template.yaml",
+    ] {
+        assert!(dir.join(file).is_file(), "{file}");
+    }
+    let asl = std::fs::read_to_string(dir.join("OrderPipeline.asl.json")).unwrap();
+    assert!(asl.contains("\"${ShipItemArn}\""), "{asl}");
+
+    let out = sfn(&[
+        "export",
+        &example("order_pipeline.asl.json"),
+        "--out",
+        dir.to_str().unwrap(),
+        "--region",
+        "eu-west-1",
+        "--account",
+        "999999999999",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let asl = std::fs::read_to_string(dir.join("order_pipeline.asl.json")).unwrap();
+    assert!(asl.contains("arn:aws:states:eu-west-1:999999999999:stateMachine:ShipItem"));
+
+    let bad = temp_file(
+        "bad.asl.json",
+        r#"{"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}}}"#,
+    );
+    let out = sfn(&[
+        "export",
+        bad.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/States/A/Next") && err.contains("state `A`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn graph_prints_mermaid_and_dot() {
+    let out = sfn(&["graph", &example("order_pipeline.asl.json")]);
+    assert!(out.status.success());
+    assert!(stdout(&out).starts_with("flowchart TD\n"));
+    let out = sfn(&[
+        "graph",
+        &example("order_pipeline.asl.json"),
+        "--format",
+        "dot",
+    ]);
+    assert!(stdout(&out).starts_with("digraph \"order_pipeline\" {"));
+    let out = sfn(&[
+        "graph",
+        &example("order_pipeline.asl.json"),
+        "--format",
+        "svg",
+    ]);
+    if out.status.success() {
+        assert!(stdout(&out).contains("<svg"));
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("Graphviz"), "{err}");
+    }
+}
+
+#[test]
+fn run_refuses_input_that_does_not_fit_the_schema() {
+    let schema = temp_file(
+        "order.input.schema.json",
+        r#"{"type": "object", "required": ["orderId"], "properties": {"orderId": {"type": "string"}}}"#,
+    );
+    let input = temp_file("bad-order.json", r#"{"orderId": 5}"#);
+    let out = sfn(&[
+        "run",
+        &example("order_pipeline.asl.json"),
+        "--input",
+        input.to_str().unwrap(),
+        "--input-schema",
+        schema.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("at `/orderId`: expected a string, found a number"),
+        "{err}"
+    );
+}

@@ -21,5 +21,6 @@ pub mod objects;
 pub mod plan;
 pub mod replay;
 pub mod run;
+pub mod schema;
 
 pub use sfn_core;

@@ -1,0 +1,70 @@
+//! Writes the export bundle of every example workflow into a directory:
+//! `cargo run --example export -- DIR`.
+//!
+//! For now the example workflows are the definitions under `examples/definitions/`; each is
+//! named after its file in PascalCase (`order_pipeline.asl.json` → `OrderPipeline`), which is how
+//! the order pipeline refers to its children `ShipItem` and `Approval`. The typed workflows of
+//! `#[sfn::workflow]` join with `Bundle::workflow::<W>()`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use sfn::export::{Bundle, ExportConfig, logical_id};
+
+fn main() -> ExitCode {
+    let Some(dir) = std::env::args_os().nth(1).map(PathBuf::from) else {
+        eprintln!("usage: cargo run --example export -- DIR");
+        return ExitCode::from(2);
+    };
+    let definitions = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/definitions");
+    let mut files: Vec<PathBuf> = match std::fs::read_dir(&definitions) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.to_string_lossy().ends_with(".asl.json"))
+            .collect(),
+        Err(e) => {
+            eprintln!("error: cannot read `{}`: {e}", definitions.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    files.sort();
+    let mut bundle = Bundle::with_config(ExportConfig::cloudformation());
+    for file in &files {
+        let stem = file
+            .file_name()
+            .map(|n| n.to_string_lossy().trim_end_matches(".asl.json").to_owned())
+            .unwrap_or_default();
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", file.display());
+                return ExitCode::FAILURE;
+            }
+        };
+        match sfn::StateMachine::from_json_str(&text) {
+            Ok(machine) => bundle = bundle.definition(logical_id(&stem), machine),
+            Err(e) => {
+                eprintln!("error: `{}`: {e}", file.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    match bundle.write_dir(&dir) {
+        Ok(output) => {
+            for (workflow, warning) in &output.warnings {
+                eprintln!("warning: {workflow}: {warning}");
+            }
+            println!(
+                "wrote {} files for {} workflows into {}",
+                output.files.len(),
+                files.len(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
