@@ -435,7 +435,7 @@ fn run(args: RunArgs) -> ExitCode {
         Ok(t) => t,
         Err(code) => return code,
     };
-    let machine = match StateMachine::from_json_str(&text) {
+    let mut machine = match StateMachine::from_json_str(&text) {
         Ok(m) => m,
         Err(e) => {
             let mut stderr = std::io::stderr().lock();
@@ -537,7 +537,10 @@ fn run(args: RunArgs) -> ExitCode {
             Ok(replay)
         });
         match replay {
-            Ok(replay) => tasks.fallback(replay),
+            Ok(replay) => {
+                replay.deploy_resources(&mut machine);
+                tasks.fallback(replay)
+            }
             Err(code) => return code,
         };
     }

@@ -19,11 +19,14 @@ use crate::driver::{TaskContext, TaskFuture, TaskHandler};
 use crate::failure::Failure;
 use crate::interp::TaskRequest;
 use crate::objects::{ObjectError, Objects};
+use sfn_core::{State, StateMachine, States};
 
 /// A task handler that answers from a recording.
 #[derive(Debug, Clone, Default)]
 pub struct Replay {
     by_state: Arc<Mutex<HashMap<String, VecDeque<Vec<Recorded>>>>>,
+    /// The resource each state's task was scheduled with, as recorded.
+    resources: HashMap<String, String>,
     /// Objects the recorded execution found in S3: bucket, key, content.
     objects: Vec<(String, String, String)>,
 }
@@ -84,10 +87,26 @@ impl Replay {
             )
         })?;
         let mut by_state: HashMap<String, VecDeque<Vec<Recorded>>> = HashMap::new();
+        let mut resources = HashMap::new();
         for (i, task) in tasks.iter().enumerate() {
             let state = task["state"]
                 .as_str()
                 .ok_or_else(|| ReplayError(format!("task {i} has no `state`")))?;
+            if let Some(resource) = task["request"]["resource"].as_str() {
+                // A recording may have replaced an activity's or a function's ARN by a
+                // placeholder name; its event type still says what it was.
+                let resource = match task["scheduled_type"].as_str() {
+                    _ if resource.starts_with("arn:") => resource.to_owned(),
+                    Some("ActivityScheduled") => {
+                        format!("arn:aws:states:<region>:<account>:activity:{resource}")
+                    }
+                    Some("LambdaFunctionScheduled") => {
+                        format!("arn:aws:lambda:<region>:<account>:function:{resource}")
+                    }
+                    _ => resource.to_owned(),
+                };
+                resources.insert(state.to_owned(), resource);
+            }
             let results = task["results"]
                 .as_array()
                 .ok_or_else(|| ReplayError(format!("task {i} has no `results`")))?;
@@ -99,8 +118,45 @@ impl Replay {
         }
         Ok(Replay {
             by_state: Arc::new(Mutex::new(by_state)),
+            resources,
             objects: Vec::new(),
         })
+    }
+
+    /// Puts the recorded resource in place of each placeholder resource (`<fixture:…>`, which
+    /// the recorded deployment replaced) of the machine's Task states, so that each task
+    /// records the events of its kind (`LambdaFunction…`, `Activity…`). Returns how many it
+    /// replaced.
+    pub fn deploy_resources(&self, machine: &mut StateMachine) -> usize {
+        fn walk(states: &mut States, resources: &HashMap<String, String>) -> usize {
+            let mut replaced = 0;
+            for (name, state) in states.iter_mut() {
+                match state {
+                    State::Task(t) if t.resource.starts_with("<fixture:") => {
+                        if let Some(r) = resources.get(name.as_str()) {
+                            t.resource.clone_from(r);
+                            replaced += 1;
+                        }
+                    }
+                    State::Parallel(p) => {
+                        for b in &mut p.branches {
+                            replaced += walk(&mut b.states, resources);
+                        }
+                    }
+                    State::Map(m) => {
+                        for p in [&mut m.item_processor, &mut m.iterator]
+                            .into_iter()
+                            .flatten()
+                        {
+                            replaced += walk(&mut p.states, resources);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            replaced
+        }
+        walk(&mut machine.states, &self.resources)
     }
 
     /// Puts the objects the recorded execution found in S3 into `store`.
@@ -241,6 +297,39 @@ mod tests {
         assert!(Replay::from_json(&json!([])).is_ok());
         assert!(Replay::from_json(&json!({"s3_objects_put_by_test": [{"Bucket": "b"}]})).is_err());
         assert!(Replay::from_json(&json!(3)).is_err());
+    }
+
+    #[test]
+    fn placeholder_resources_become_the_recorded_ones() {
+        let machine = json!({"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": true,
+        "Branches": [{"StartAt": "Work", "States": {
+            "Work": {"Type": "Task", "Resource": "<fixture:create_activity()>", "Next": "Call"},
+            "Call": {"Type": "Task", "Resource": "<fixture:create_lambda()>", "Next": "Keep"},
+            "Keep": {"Type": "Task", "Resource": "arn:aws:states:::sqs:sendMessage", "End": true}
+        }}]}}});
+        let mut machine = StateMachine::from_json_str(&machine.to_string()).unwrap();
+        let recording = json!([
+            {"state": "Work", "scheduled_type": "ActivityScheduled",
+             "request": {"resource": "activity_arn"}, "results": []},
+            {"state": "Call", "scheduled_type": "LambdaFunctionScheduled",
+             "request": {"resource": "arn:aws:lambda:us-east-1:1:function:f"}, "results": []},
+            {"state": "Keep", "request": {"resource": "other"}, "results": []}
+        ]);
+        let replay = Replay::from_json(&recording).unwrap();
+        assert_eq!(replay.deploy_resources(&mut machine), 2);
+        let State::Parallel(p) = &machine.states["P"] else {
+            panic!("a Parallel")
+        };
+        let resource = |name: &str| match &p.branches[0].states[name] {
+            State::Task(t) => t.resource.clone(),
+            _ => panic!("a Task"),
+        };
+        assert_eq!(
+            resource("Work"),
+            "arn:aws:states:<region>:<account>:activity:activity_arn"
+        );
+        assert_eq!(resource("Call"), "arn:aws:lambda:us-east-1:1:function:f");
+        assert_eq!(resource("Keep"), "arn:aws:states:::sqs:sendMessage");
     }
 
     #[test]

@@ -277,7 +277,7 @@ fn execute_spec(spec: &RunSpec, budget: Duration) -> Result<Map<String, Value>, 
     let read = |p: &Path| {
         std::fs::read_to_string(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))
     };
-    let machine = StateMachine::from_json_str(&read(&spec.definition)?).map_err(|e| {
+    let mut machine = StateMachine::from_json_str(&read(&spec.definition)?).map_err(|e| {
         let first = e.diagnostics().into_iter().next();
         format!(
             "invalid definition: {}",
@@ -294,6 +294,7 @@ fn execute_spec(spec: &RunSpec, budget: Duration) -> Result<Map<String, Value>, 
         replay
             .put_objects(tasks.object_store())
             .map_err(|e| e.to_string())?;
+        replay.deploy_resources(&mut machine);
         tasks.fallback(replay);
     }
     let execution = ExecutionSpec {
