@@ -61,15 +61,37 @@ impl Failure {
         })
     }
 
-    /// The error output a catcher receives: `{"Error": …, "Cause": …}`.
+    /// The error output a catcher receives: `{"Error": …, "Cause": …}`. A task that timed
+    /// out has no cause in its events, yet AWS hands its catcher an empty one.
     pub fn output(&self) -> Value {
-        json!({"Error": self.error, "Cause": self.cause})
+        let cause = match (&self.cause, self.error.as_deref()) {
+            (None, Some(names::TIMEOUT)) => Some(""),
+            (cause, _) => cause.as_deref(),
+        };
+        json!({"Error": self.error, "Cause": cause})
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn error_output_of_a_timeout_has_an_empty_cause() {
+        let timeout = Failure {
+            error: Some(names::TIMEOUT.into()),
+            cause: None,
+        };
+        assert_eq!(
+            timeout.output(),
+            json!({"Error": "States.Timeout", "Cause": ""})
+        );
+        let other = Failure {
+            error: Some("Custom".into()),
+            cause: None,
+        };
+        assert_eq!(other.output(), json!({"Error": "Custom", "Cause": null}));
+    }
 
     #[test]
     fn matching_follows_the_predefined_names() {
