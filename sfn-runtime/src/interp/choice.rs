@@ -40,29 +40,17 @@ impl Execution {
         raw: &Payload,
     ) -> Result<(Option<usize>, Payload, Option<Vec<(String, Value)>>), Failure> {
         let effective = self.input_path(fid, raw, s.input_path.as_ref())?;
-        let matched = {
-            let reads_context = s.choices.iter().any(rule_reads_context);
-            let context = if reads_context {
-                self.context(fid, None)
-            } else {
-                Value::Null
-            };
-            let variables = self.variables(fid);
-            let scope = Scope {
-                context: &context,
-                variables: &variables,
-            };
-            let mut matched = None;
-            for (i, rule) in s.choices.iter().enumerate() {
-                if evaluate(rule, &effective, &scope)
-                    .map_err(|m| Failure::runtime(format!("{}{m}", self.cause_prefix(fid))))?
-                {
-                    matched = Some(i);
-                    break;
+        let reads_context = s.choices.iter().any(rule_reads_context);
+        let matched = self
+            .with_scope(fid, reads_context, None, |scope| {
+                for (i, rule) in s.choices.iter().enumerate() {
+                    if evaluate(rule, &effective, scope)? {
+                        return Ok(Some(i));
+                    }
                 }
-            }
-            matched
-        };
+                Ok(None)
+            })
+            .map_err(|m: String| Failure::runtime(format!("{}{m}", self.cause_prefix(fid))))?;
         let assign = match matched {
             Some(i) => s.choices[i].assign.as_ref(),
             None => s.assign.as_ref(),

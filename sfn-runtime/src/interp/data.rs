@@ -45,21 +45,33 @@ impl Execution {
         }
     }
 
-    /// Evaluates a path where a value is required (`InputPath`, `OutputPath`, `ItemsPath`, …).
-    pub(super) fn select(&self, fid: FrameId, p: &Path, input: &Value) -> Result<Value, Failure> {
-        // The Context object is only built for paths that read it.
-        let context = if path_reads_context(p) {
-            self.context(fid, None)
+    /// Runs `f` in the frame's JSONPath scope: its variables, and the Context object (with
+    /// `extra` as a member) when `reads_context` — it is built only for what reads it.
+    pub(super) fn with_scope<R>(
+        &self,
+        fid: FrameId,
+        reads_context: bool,
+        extra: Option<(&str, &dyn Fn() -> Value)>,
+        f: impl FnOnce(&Scope<'_>) -> R,
+    ) -> R {
+        let context = if reads_context {
+            self.context(fid, extra.map(|(k, member)| (k, member())))
         } else {
             Value::Null
         };
         let variables = self.variables(fid);
-        let scope = Scope {
+        f(&Scope {
             context: &context,
             variables: &variables,
-        };
-        path::select(p, input, &scope)
-            .map_err(|e| Failure::runtime(format!("{}{e}", self.cause_prefix(fid))))
+        })
+    }
+
+    /// Evaluates a path where a value is required (`InputPath`, `OutputPath`, `ItemsPath`, …).
+    pub(super) fn select(&self, fid: FrameId, p: &Path, input: &Value) -> Result<Value, Failure> {
+        self.with_scope(fid, path_reads_context(p), None, |scope| {
+            path::select(p, input, scope)
+        })
+        .map_err(|e| Failure::runtime(format!("{}{e}", self.cause_prefix(fid))))
     }
 
     /// Evaluates a JSONPath payload template (`Parameters`, `ResultSelector`, `ItemSelector`, …).
@@ -72,17 +84,10 @@ impl Execution {
         input: &Value,
         extra: Option<(&str, &dyn Fn() -> Value)>,
     ) -> Result<Value, Failure> {
-        let context = if template_reads_context(template) {
-            self.context(fid, extra.map(|(k, member)| (k, member())))
-        } else {
-            Value::Null
-        };
-        let variables = self.variables(fid);
-        let scope = Scope {
-            context: &context,
-            variables: &variables,
-        };
-        evaluate_template(template, input, &scope).map_err(|f| {
+        self.with_scope(fid, template_reads_context(template), extra, |scope| {
+            evaluate_template(template, input, scope)
+        })
+        .map_err(|f| {
             Failure::new(
                 f.error(),
                 format!("{}{}", self.cause_prefix(fid), f.cause()),

@@ -275,40 +275,34 @@ impl Execution {
         results: Value,
     ) {
         let results = Arc::new(results);
-        let produced = match (&node.state, node.language) {
-            (State::Parallel(s), QueryLanguage::JsonPath) => self.result_jsonpath(
-                fid,
-                &raw,
-                results,
+        let (selector, assign, result_path, output_path, output) = match &node.state {
+            State::Parallel(s) => (
                 s.result_selector.as_ref(),
                 s.assign.as_ref(),
                 s.result_path.as_ref(),
                 s.output_path.as_ref(),
+                s.output.as_ref(),
             ),
-            (State::Map(s), QueryLanguage::JsonPath) => self.result_jsonpath(
-                fid,
-                &raw,
-                results,
+            State::Map(s) => (
                 s.result_selector.as_ref(),
                 s.assign.as_ref(),
                 s.result_path.as_ref(),
                 s.output_path.as_ref(),
-            ),
-            (State::Parallel(s), QueryLanguage::JsonAta) => self.shape_jsonata(
-                fid,
-                &raw,
-                Some(&results),
                 s.output.as_ref(),
-                s.assign.as_ref(),
-            ),
-            (State::Map(s), QueryLanguage::JsonAta) => self.shape_jsonata(
-                fid,
-                &raw,
-                Some(&results),
-                s.output.as_ref(),
-                s.assign.as_ref(),
             ),
             _ => return,
+        };
+        let produced = match node.language {
+            QueryLanguage::JsonPath => self.result_jsonpath(
+                fid,
+                &raw,
+                results,
+                selector,
+                assign,
+                result_path,
+                output_path,
+            ),
+            QueryLanguage::JsonAta => self.shape_jsonata(fid, &raw, Some(&results), output, assign),
         };
         match produced {
             Ok((output, assigned)) => self.exit(fid, output, assigned, node.next),

@@ -4,7 +4,7 @@ use serde_json::Value;
 use sfn_core::{Fail, OrExpr, PathOrIntrinsic, QueryLanguage, Succeed};
 
 use super::{Execution, FrameId};
-use crate::eval::{Scope, intrinsic, path};
+use crate::eval::{intrinsic, path};
 use crate::failure::Failure;
 use crate::plan::Node;
 
@@ -37,21 +37,19 @@ impl Execution {
     fn fail_jsonpath(&self, fid: FrameId, s: &Fail, raw: &Value) -> Result<Failure, Failure> {
         let read = |p: &Option<PathOrIntrinsic>, field: &str| -> Result<Option<String>, Failure> {
             let Some(p) = p else { return Ok(None) };
-            let context = self.context(fid, None);
-            let variables = self.variables(fid);
-            let scope = Scope {
-                context: &context,
-                variables: &variables,
-            };
             let value = match p {
-                PathOrIntrinsic::Path(r) => path::select(r.as_path(), raw, &scope).map_err(|_| {
+                PathOrIntrinsic::Path(r) => self
+                    .with_scope(fid, true, None, |scope| path::select(r.as_path(), raw, scope))
+                    .map_err(|_| {
                     Failure::runtime(format!(
                         "{}The JSONPath '{}' specified for the field '{field}' could not be found in the input '{raw}'",
                         self.cause_prefix(fid),
                         r.as_str()
                     ))
                 })?,
-                PathOrIntrinsic::Intrinsic(i) => intrinsic::call(i, raw, &scope).map_err(|e| {
+                PathOrIntrinsic::Intrinsic(i) => self
+                    .with_scope(fid, true, None, |scope| intrinsic::call(i, raw, scope))
+                    .map_err(|e| {
                     let cause = format!("{}{}", self.cause_prefix(fid), e.message);
                     Failure::new(crate::failure::names::INTRINSIC_FAILURE, cause)
                 })?,
