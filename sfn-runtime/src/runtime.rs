@@ -417,6 +417,14 @@ fn parse_machine_arn(arn: &str) -> Option<(&str, &str, &str)> {
     }
 }
 
+/// A random (version 4) UUID, from the thread's fast generator rather than the operating
+/// system's, as request ids and generated names need no more.
+fn new_uuid() -> String {
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .to_string()
+}
+
 /// Java's `Double.toString` of epoch seconds, as the service writes `startDate` in responses.
 fn java_seconds(ms: i64) -> String {
     let digits = ms.to_string();
@@ -452,7 +460,7 @@ fn http_date(ms: i64) -> String {
 /// The `StartExecution` response as an optimized integration returns it, with the SDK's
 /// HTTP metadata.
 fn start_response(execution_arn: &str, start_date: i64) -> Value {
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let request_id = new_uuid();
     let body_len = format!(
         "{{\"executionArn\":\"{execution_arn}\",\"startDate\":{}}}",
         java_seconds(start_date)
@@ -587,7 +595,7 @@ impl Core {
                 validate_execution_name(&n)?;
                 n
             }
-            None => uuid::Uuid::new_v4().to_string(),
+            None => new_uuid(),
         };
         let input = request.input.unwrap_or_else(|| Value::Object(Map::new()));
         let machine = &self.machines[m];
@@ -760,6 +768,14 @@ impl Core {
             }
             break;
         }
+        // A burst (a Map starting its iterations, many executions started at once) leaves
+        // large queues behind: give the memory back.
+        if self.commands.capacity() > 1024 {
+            self.commands.shrink_to(64);
+        }
+        if self.queue.capacity() > 1024 {
+            self.queue.shrink_to(64);
+        }
     }
 
     fn apply(&mut self, tasks: &Tasks, e: u32, command: Command) {
@@ -864,7 +880,7 @@ impl Core {
                 return;
             }
         };
-        let request_id = || uuid::Uuid::new_v4().to_string();
+        let request_id = || new_uuid();
         let start = match self.nested_request(&request.state_name, parameters) {
             Ok(start) => start,
             Err(failure) => {
@@ -948,7 +964,7 @@ impl Core {
                 Ok(v) => Some(v),
                 Err(e) => {
                     let api = ApiError::InvalidExecutionInput(format!("{text}: {e}"));
-                    return Err(api.task_failure(&uuid::Uuid::new_v4().to_string()));
+                    return Err(api.task_failure(&new_uuid()));
                 }
             },
             Some(v) => Some(v),
