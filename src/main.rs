@@ -13,7 +13,8 @@ use sfn::runtime::history::EventKind;
 use sfn::runtime::mock::Mocks;
 use sfn::runtime::objects::Objects;
 use sfn::runtime::replay::Replay;
-use sfn::runtime::run::{ExecutionSpec, execute};
+use sfn::runtime::run::ExecutionSpec;
+use sfn::runtime::runtime::{Runtime, StartExecution};
 
 /// AWS Step Functions workflows: validate, format and run Amazon States Language definitions.
 #[derive(Debug, Parser)]
@@ -423,14 +424,6 @@ fn graph(path: &Path, format: GraphFormat, output: Option<&Path>) -> ExitCode {
 }
 
 fn run(args: RunArgs) -> ExitCode {
-    for (flag, given) in [("--machine", !args.machines.is_empty())] {
-        if given {
-            eprintln!(
-                "error: `{flag}` is not supported yet: nested executions and task replay arrive with the runtime's next steps"
-            );
-            return ExitCode::from(2);
-        }
-    }
     let text = match read(&args.definition) {
         Ok(t) => t,
         Err(code) => return code,
@@ -563,17 +556,98 @@ fn run(args: RunArgs) -> ExitCode {
             Err(code) => return code,
         }
     }
-    match runtime.block_on(execute(machine, spec, clock, &tasks)) {
-        Ok(execution) => {
-            match args.format {
-                RunFormat::Json => println!("{}", execution.result_json(args.history)),
-                RunFormat::Text => print!("{}", trace(&execution, args.history)),
+    let mut children = Vec::new();
+    for arg in &args.machines {
+        match child_machine(arg) {
+            Ok(child) => children.push(child),
+            Err(code) => return code,
+        }
+    }
+    let rt = match Runtime::builder()
+        .clock(clock)
+        .tasks(tasks)
+        .account(&spec.account)
+        .region(&spec.region)
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for (arn, machine) in children {
+        if let Err(e) = rt.register(&arn, machine) {
+            eprintln!("error: `--machine {arn}=…`: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let arn = match rt.register(&spec.state_machine_name, machine) {
+        Ok(arn) => arn,
+        Err(e) => {
+            eprintln!("error: `--name {}`: {e}", spec.state_machine_name);
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = rt.start_execution(
+        StartExecution::new(arn)
+            .name(spec.execution_name)
+            .input(spec.input),
+    );
+    let started = match started {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: `--execution-name`: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(rt.wait(&started.execution_arn)) {
+        Ok(_) => {
+            let shown = rt.with_execution(&started.execution_arn, |execution| match args.format {
+                RunFormat::Json => format!("{}\n", execution.result_json(args.history)),
+                RunFormat::Text => trace(execution, args.history),
+            });
+            print!("{}", shown.unwrap_or_default());
+            if let RunFormat::Text = args.format
+                && !rt
+                    .children(&started.execution_arn)
+                    .unwrap_or_default()
+                    .is_empty()
+            {
+                println!("executions:");
+                print!(
+                    "{}",
+                    rt.execution_tree(&started.execution_arn)
+                        .unwrap_or_default()
+                );
             }
             ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--machine ARN=FILE`: a child state machine.
+fn child_machine(arg: &str) -> Result<(String, StateMachine), ExitCode> {
+    let Some((arn, file)) = arg.split_once('=') else {
+        eprintln!(
+            "error: `--machine {arg}`: give the child state machine as ARN=FILE, e.g. `--machine arn:aws:states:us-east-1:123456789012:stateMachine:Child=child.asl.json`"
+        );
+        return Err(ExitCode::from(2));
+    };
+    let path = Path::new(file);
+    let text = read(path)?;
+    match StateMachine::from_json_str(&text) {
+        Ok(m) => Ok((arn.to_owned(), m)),
+        Err(e) => {
+            let mut stderr = std::io::stderr().lock();
+            for d in e.diagnostics() {
+                let _ = write!(stderr, "{}", render(path, &text, &d));
+            }
+            Err(ExitCode::FAILURE)
         }
     }
 }

@@ -381,3 +381,100 @@ fn run_refuses_input_that_does_not_fit_the_schema() {
         "{err}"
     );
 }
+
+#[test]
+fn run_takes_child_machines_and_prints_the_tree_of_executions() {
+    let child = temp_file(
+        "nested_child.asl.json",
+        r#"{"StartAt": "Hi", "States": {"Hi": {"Type": "Pass", "Result": {"MyKey": "MyValue"}, "End": true}}}"#,
+    );
+    let parent = temp_file(
+        "nested_parent.asl.json",
+        r#"{"StartAt": "Start", "States": {"Start": {"Type": "Task",
+            "Resource": "arn:aws:states:::states:startExecution.sync:2",
+            "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:HelloWorld",
+                           "Input": {"Comment": "Hello world!"}, "Name": "ExecutionName"},
+            "OutputPath": "$.Output", "End": true}}}"#,
+    );
+    let machine = format!(
+        "arn:aws:states:us-east-1:123456789012:stateMachine:HelloWorld={}",
+        child.display()
+    );
+    let p = parent.to_str().unwrap();
+    let out = sfn(&[
+        "run",
+        p,
+        "--machine",
+        &machine,
+        "--format",
+        "json",
+        "--history",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["status"], "SUCCEEDED");
+    assert_eq!(result["output"], serde_json::json!({"MyKey": "MyValue"}));
+    assert_eq!(
+        result["history"][2]["taskScheduledEventDetails"]["resource"],
+        "startExecution.sync:2"
+    );
+
+    let out = sfn(&["run", p, "--machine", &machine, "--execution-name", "top"]);
+    let text = stdout(&out);
+    assert!(text.contains("executions:\ntop SUCCEEDED (0 ms)"), "{text}");
+    assert!(text.contains("└─ ExecutionName SUCCEEDED (0 ms) arn:aws:states:us-east-1:123456789012:execution:HelloWorld:ExecutionName"), "{text}");
+
+    // Without the child: AWS's error, as a failed execution.
+    let out = sfn(&["run", p, "--format", "json"]);
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        result["error"],
+        "StepFunctions.StateMachineDoesNotExistException"
+    );
+
+    let out = sfn(&["run", p, "--machine", "no-equals-sign"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ARN=FILE"));
+}
+
+#[test]
+fn run_says_which_tokens_an_idle_execution_waits_for() {
+    let child = temp_file(
+        "callback_child.asl.json",
+        r#"{"StartAt": "Hi", "States": {"Hi": {"Type": "Pass", "End": true}}}"#,
+    );
+    let parent = temp_file(
+        "callback_parent.asl.json",
+        r#"{"StartAt": "Ask", "States": {"Ask": {"Type": "Task",
+            "Resource": "arn:aws:states:::states:startExecution.waitForTaskToken",
+            "Parameters": {"StateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:Child",
+                           "Input": {"token.$": "$$.Task.Token"}},
+            "End": true}}}"#,
+    );
+    let machine = format!(
+        "arn:aws:states:us-east-1:123456789012:stateMachine:Child={}",
+        child.display()
+    );
+    let out = sfn(&[
+        "run",
+        parent.to_str().unwrap(),
+        "--machine",
+        &machine,
+        "--execution-name",
+        "waiting",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("every execution waits for a task token"),
+        "{err}"
+    );
+    assert!(
+        err.contains(":execution:callback_parent:waiting#Ask#3 (state `Ask`"),
+        "{err}"
+    );
+}

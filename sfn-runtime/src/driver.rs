@@ -57,6 +57,14 @@ impl TaskContext {
         TaskContext { token: 0, progress }
     }
 
+    /// A context whose reports go to `progress` tagged with `token`.
+    pub(crate) fn new(
+        token: u64,
+        progress: tokio::sync::mpsc::UnboundedSender<(u64, Progress)>,
+    ) -> Self {
+        TaskContext { token, progress }
+    }
+
     /// The service accepted the task and will answer later (`TaskSubmitted`), as the `.sync`
     /// and `.waitForTaskToken` integrations do.
     pub fn submitted(&self, output: Value) {
@@ -123,7 +131,17 @@ impl Tasks {
         &self.objects
     }
 
-    fn call(&self, request: TaskRequest, cx: TaskContext) -> TaskFuture {
+    /// Whether a handler is registered for exactly this resource (not the fallback).
+    pub fn handles(&self, resource: &str) -> bool {
+        self.by_resource.contains_key(resource)
+    }
+
+    /// Whether a fallback handler answers resources without a handler of their own.
+    pub fn has_fallback(&self) -> bool {
+        self.fallback.is_some()
+    }
+
+    pub(crate) fn call(&self, request: TaskRequest, cx: TaskContext) -> TaskFuture {
         match self
             .by_resource
             .get(&*request.resource)

@@ -8,11 +8,15 @@
 //! time for tests or real time for real runs, and records the history
 //! ([`history`]) in the shape of AWS's `GetExecutionHistory`.
 //!
+//! A [`Runtime`] holds state machines and executions by ARN, as the Step Functions service
+//! does, and runs nested executions (`states:startExecution`) in the same virtual time.
+//!
 //! [`eval`] evaluates the dynamic parts of a definition: paths, intrinsic functions, JSONata.
 
 pub mod clock;
 pub mod driver;
 pub mod eval;
+pub mod executions;
 pub mod failure;
 pub mod history;
 pub mod interp;
@@ -21,6 +25,9 @@ pub mod objects;
 pub mod plan;
 pub mod replay;
 pub mod run;
+pub mod runtime;
 pub mod schema;
+
+pub use runtime::Runtime;
 
 pub use sfn_core;

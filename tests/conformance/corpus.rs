@@ -12,7 +12,7 @@ use sfn::StateMachine;
 use sfn::runtime::clock::Clock;
 use sfn::runtime::driver::Tasks;
 use sfn::runtime::replay::Replay;
-use sfn::runtime::run::{ExecutionSpec, execute};
+use sfn::runtime::runtime::{Runtime, StartExecution};
 
 use crate::pyjson::{self, short};
 use crate::score::STATUSES;
@@ -249,13 +249,6 @@ impl RunSpec {
 /// that does not answer within `budget` plus a grace period (a runtime spinning without
 /// yielding) is abandoned and the case fails with a timeout.
 pub fn run_in_process(spec: RunSpec, budget: Duration) -> Result<Map<String, Value>, String> {
-    if !spec.machines.is_empty() {
-        // `sfn run` refuses `--machine`, and the runtime has no API for child state machines.
-        return Err(
-            "nested executions: check.py passes `--machine`, which `sfn run` does not support yet"
-                .into(),
-        );
-    }
     let (tx, rx) = mpsc::channel();
     std::thread::Builder::new()
         .name("conformance case".into())
@@ -297,25 +290,44 @@ fn execute_spec(spec: &RunSpec, budget: Duration) -> Result<Map<String, Value>, 
         replay.deploy_resources(&mut machine);
         tasks.fallback(replay);
     }
-    let execution = ExecutionSpec {
-        state_machine_name: spec.state_machine_name.clone(),
-        execution_name: spec.execution_name.clone(),
-        account: spec.account.clone(),
-        region: spec.region.clone(),
-        input,
-    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
-    let run = execute(machine, execution, Clock::virtual_time(), &tasks);
+    let rt = Runtime::builder()
+        .clock(Clock::virtual_time())
+        .tasks(tasks)
+        .account(&spec.account)
+        .region(&spec.region)
+        .build()
+        .map_err(|e| e.to_string())?;
+    for (arn, file) in &spec.machines {
+        let child = StateMachine::from_json_str(&read(file)?)
+            .map_err(|e| format!("invalid child definition `{}`: {e}", file.display()))?;
+        rt.register(arn, child)
+            .map_err(|e| format!("`--machine {arn}`: {e}"))?;
+    }
+    let arn = rt
+        .register(&spec.state_machine_name, machine)
+        .map_err(|e| e.to_string())?;
+    let started = rt
+        .start_execution(
+            StartExecution::new(arn)
+                .name(spec.execution_name.clone())
+                .input(input),
+        )
+        .map_err(|e| e.to_string())?;
+    let run = rt.wait(&started.execution_arn);
     // The timer needs the runtime's context: it is made inside `block_on`.
-    let execution = match runtime.block_on(async { tokio::time::timeout(budget, run).await }) {
-        Ok(Ok(execution)) => execution,
+    match runtime.block_on(async { tokio::time::timeout(budget, run).await }) {
+        Ok(Ok(_)) => {}
         Ok(Err(e)) => return Err(format!("error: {e}")),
         Err(_) => return Err(format!("timeout after {}s", budget.as_secs())),
-    };
-    let Value::Object(result) = execution.result_json(true) else {
+    }
+    let execution = rt
+        .result_json(&started.execution_arn, true)
+        .map_err(|e| e.to_string())?;
+    let Value::Object(result) = execution else {
         return Err("stdout JSON is not an object".into());
     };
     let status = result.get("status");

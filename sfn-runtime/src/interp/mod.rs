@@ -384,6 +384,49 @@ impl Execution {
         out.append(&mut self.commands);
     }
 
+    /// Stops the execution at time `now`, as `StopExecution` does: whatever runs is cancelled
+    /// without state events, and the execution ends `ABORTED` with `ExecutionAborted`
+    /// (`previousEventId` 0, as AWS records it). Does nothing once it has ended.
+    pub fn stop(&mut self, error: Option<String>, cause: Option<String>, now: i64) -> Vec<Command> {
+        self.now = self.now.max(now);
+        if self.outcome.is_none() {
+            self.record(
+                0,
+                EventKind::ExecutionAborted {
+                    error: crate::history::boxed(&error),
+                    cause: crate::history::boxed(&cause),
+                },
+            );
+            self.outcome = Some(Outcome::Aborted(Failure { error, cause }));
+            for fid in 0..self.frames.len() {
+                match std::mem::replace(&mut self.frames[fid].wait, Wait::Done) {
+                    Wait::Task { token, attempt } => {
+                        self.commands.push(Command::Cancel { token });
+                        for t in attempt
+                            .timeout_token()
+                            .into_iter()
+                            .chain(attempt.heartbeat_token())
+                        {
+                            self.commands.push(Command::Cancel { token: t });
+                        }
+                    }
+                    Wait::Timer { token }
+                    | Wait::Retry { token }
+                    | Wait::Items { token, .. }
+                    | Wait::Results { token, .. } => {
+                        self.commands.push(Command::Cancel { token });
+                    }
+                    Wait::Children(_) | Wait::Ready | Wait::Done => {}
+                }
+            }
+            self.ready.clear();
+            if let Some(token) = self.timeout_token.take() {
+                self.commands.push(Command::Cancel { token });
+            }
+        }
+        std::mem::take(&mut self.commands)
+    }
+
     /// How the execution ended, once it has.
     pub fn outcome(&self) -> Option<&Outcome> {
         self.outcome.as_ref()

@@ -1,0 +1,320 @@
+//! Executions as the Step Functions API knows them: statuses, `DescribeExecution`, execution
+//! names, and the errors of the API (`StepFunctions.<Code>Exception` inside a Task).
+//!
+//! The shapes follow AWS's recordings (`../shared/conformance`): the `.sync` result is the
+//! `DescribeExecution` response in PascalCase with `Input`/`Output` as JSON text (`.sync:2`:
+//! as JSON values), and a child that did not succeed fails its parent's task with
+//! `States.TaskFailed` and the same description, with `Error` and `Cause` and without
+//! `Output`, as the cause.
+
+use serde_json::{Map, Value};
+
+use crate::clock::format_timestamp;
+
+/// Where an execution is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExecutionStatus {
+    /// Still running.
+    Running,
+    /// Ended with an output.
+    Succeeded,
+    /// Ended with an error.
+    Failed,
+    /// Exceeded its `TimeoutSeconds`.
+    TimedOut,
+    /// Stopped (`StopExecution`, or its parent stopped it).
+    Aborted,
+}
+
+impl ExecutionStatus {
+    /// `RUNNING`, `SUCCEEDED`, `FAILED`, `TIMED_OUT` or `ABORTED`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionStatus::Running => "RUNNING",
+            ExecutionStatus::Succeeded => "SUCCEEDED",
+            ExecutionStatus::Failed => "FAILED",
+            ExecutionStatus::TimedOut => "TIMED_OUT",
+            ExecutionStatus::Aborted => "ABORTED",
+        }
+    }
+}
+
+impl std::fmt::Display for ExecutionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What `DescribeExecution` tells about an execution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionDescription {
+    /// The execution's ARN.
+    pub execution_arn: String,
+    /// The ARN of its state machine.
+    pub state_machine_arn: String,
+    /// The execution's name.
+    pub name: String,
+    /// Its status.
+    pub status: ExecutionStatus,
+    /// When it started (milliseconds since the Unix epoch).
+    pub start_date: i64,
+    /// When it ended.
+    pub stop_date: Option<i64>,
+    /// Its input.
+    pub input: Value,
+    /// Its output, once it succeeded.
+    pub output: Option<Value>,
+    /// The error it ended with (failed, timed out, or stopped with an error).
+    pub error: Option<String>,
+    /// The cause it ended with.
+    pub cause: Option<String>,
+    /// The `TraceHeader` it was started with.
+    pub trace_header: Option<String>,
+    /// The execution named by `AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID` in its input: the
+    /// parent that started it, as the console links them.
+    pub started_by: Option<String>,
+}
+
+impl ExecutionDescription {
+    /// The `DescribeExecution` response as the API returns it (camelCase; `input` and
+    /// `output` as JSON text; dates as ISO 8601). `startedByExecutionArn` carries
+    /// [`started_by`](Self::started_by) when the input names a parent.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        let s = |v: &str| Value::String(v.to_owned());
+        m.insert("executionArn".into(), s(&self.execution_arn));
+        m.insert("stateMachineArn".into(), s(&self.state_machine_arn));
+        m.insert("name".into(), s(&self.name));
+        m.insert("status".into(), s(self.status.as_str()));
+        m.insert("startDate".into(), s(&format_timestamp(self.start_date)));
+        if let Some(stop) = self.stop_date {
+            m.insert("stopDate".into(), s(&format_timestamp(stop)));
+        }
+        m.insert("input".into(), Value::String(self.input.to_string()));
+        m.insert("inputDetails".into(), included());
+        if let Some(output) = &self.output {
+            m.insert("output".into(), Value::String(output.to_string()));
+            m.insert("outputDetails".into(), included());
+        }
+        if let Some(e) = &self.error {
+            m.insert("error".into(), s(e));
+        }
+        if let Some(c) = &self.cause {
+            m.insert("cause".into(), s(c));
+        }
+        if let Some(t) = &self.trace_header {
+            m.insert("traceHeader".into(), s(t));
+        }
+        if let Some(p) = &self.started_by {
+            m.insert("startedByExecutionArn".into(), s(p));
+        }
+        Value::Object(m)
+    }
+
+    /// The result of a `.sync` (`parsed` false: `Input`/`Output` as JSON text) or `.sync:2`
+    /// (`parsed` true: as JSON values) task whose child succeeded, as AWS records it today
+    /// (with `RedriveCount`, `RedriveStatus` and `RedriveStatusReason`). Dates are epoch
+    /// milliseconds, as the service's Java-shaped task outputs carry them.
+    pub fn sync_output(&self, parsed: bool) -> Value {
+        let mut m = self.pascal_fields(parsed);
+        if let Some(output) = &self.output {
+            let v = if parsed {
+                output.clone()
+            } else {
+                Value::String(output.to_string())
+            };
+            m.insert("Output".into(), v);
+            m.insert("OutputDetails".into(), included());
+        }
+        m.insert("RedriveCount".into(), Value::from(0));
+        m.insert(
+            "RedriveStatus".into(),
+            Value::String("NOT_REDRIVABLE".into()),
+        );
+        m.insert(
+            "RedriveStatusReason".into(),
+            Value::String(format!(
+                "Execution is {} and cannot be redriven",
+                self.status.as_str()
+            )),
+        );
+        Value::Object(m)
+    }
+
+    /// The cause of `States.TaskFailed` when a `.sync`/`.sync:2` child did not succeed: its
+    /// description with `Error` and `Cause` (each only when it has one) and without `Output`,
+    /// as JSON text (`Input` as text whatever the pattern), as AWS records it.
+    pub fn failure_cause(&self) -> String {
+        let mut m = self.pascal_fields(false);
+        if let Some(e) = &self.error {
+            m.insert("Error".into(), Value::String(e.clone()));
+        }
+        if let Some(c) = &self.cause {
+            m.insert("Cause".into(), Value::String(c.clone()));
+        }
+        Value::Object(m).to_string()
+    }
+
+    fn pascal_fields(&self, parsed: bool) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert(
+            "ExecutionArn".into(),
+            Value::String(self.execution_arn.clone()),
+        );
+        let input = if parsed {
+            self.input.clone()
+        } else {
+            Value::String(self.input.to_string())
+        };
+        m.insert("Input".into(), input);
+        m.insert("InputDetails".into(), included());
+        m.insert("Name".into(), Value::String(self.name.clone()));
+        m.insert("StartDate".into(), Value::from(self.start_date));
+        m.insert(
+            "StateMachineArn".into(),
+            Value::String(self.state_machine_arn.clone()),
+        );
+        m.insert("Status".into(), Value::String(self.status.as_str().into()));
+        if let Some(stop) = self.stop_date {
+            m.insert("StopDate".into(), Value::from(stop));
+        }
+        if let Some(t) = &self.trace_header {
+            m.insert("TraceHeader".into(), Value::String(t.clone()));
+        }
+        m
+    }
+}
+
+fn included() -> Value {
+    let mut m = Map::new();
+    m.insert("Included".into(), Value::Bool(true));
+    Value::Object(m)
+}
+
+/// Checks an execution name as `StartExecution` does: 1 to 80 characters, none of them
+/// whitespace, `< > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /` or a control character.
+pub fn validate_execution_name(name: &str) -> Result<(), ApiError> {
+    let invalid = |why: &str| {
+        Err(ApiError::InvalidName(format!(
+            "Invalid Name: '{name}' ({why}; an execution name has 1 to 80 characters, without whitespace, control characters or any of < > {{ }} [ ] ? * \" # % \\ ^ | ~ ` $ & , ; : /)"
+        )))
+    };
+    let len = name.chars().count();
+    if len == 0 {
+        return invalid("it is empty");
+    }
+    if len > 80 {
+        return invalid("it is longer than 80 characters");
+    }
+    for c in name.chars() {
+        let control =
+            matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}');
+        if c.is_whitespace() || control || "<>{}[]?*\"#%\\^|~`$&,;:/".contains(c) {
+            return invalid(&format!("{c:?} is not allowed"));
+        }
+    }
+    Ok(())
+}
+
+/// An error of the Step Functions API, as `StartExecution`, `SendTaskSuccess` and the others
+/// return it. Inside a Task state it becomes `StepFunctions.<Code>Exception` with a
+/// Java-SDK-shaped cause ([`ApiError::task_failure`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// No state machine has this ARN.
+    #[error("State Machine Does Not Exist: '{0}'")]
+    StateMachineDoesNotExist(String),
+    /// No execution has this ARN.
+    #[error("Execution Does Not Exist: '{0}'")]
+    ExecutionDoesNotExist(String),
+    /// An execution of this name exists with another input, or has ended.
+    #[error("Execution Already Exists: '{0}'")]
+    ExecutionAlreadyExists(String),
+    /// The execution name breaks AWS's rules (the message says which).
+    #[error("{0}")]
+    InvalidName(String),
+    /// An ARN that is not one.
+    #[error("Invalid Arn: '{0}'")]
+    InvalidArn(String),
+    /// The input is not JSON.
+    #[error("Invalid State Machine Execution Input: '{0}'")]
+    InvalidExecutionInput(String),
+    /// The task token is not one this runtime could have issued.
+    #[error("Invalid Token: 'Provided task token is malformed'")]
+    InvalidToken,
+    /// No task was ever given this token.
+    #[error("Task Does Not Exist: 'Provided task does not exist'")]
+    TaskDoesNotExist,
+    /// The task of this token has ended (answered, timed out or aborted).
+    #[error("Task Timed Out: 'Provided task does not exist anymore'")]
+    TaskTimedOut,
+    /// The `SendTaskSuccess` output is not JSON.
+    #[error("Invalid Output: '{0}'")]
+    InvalidOutput(String),
+    /// Stopping an execution that has ended.
+    #[error("Execution Not Running: '{0}'")]
+    ExecutionNotRunning(String),
+}
+
+impl ApiError {
+    /// The API's error code (`StateMachineDoesNotExist`, `InvalidToken`, …).
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::StateMachineDoesNotExist(_) => "StateMachineDoesNotExist",
+            ApiError::ExecutionDoesNotExist(_) => "ExecutionDoesNotExist",
+            ApiError::ExecutionAlreadyExists(_) => "ExecutionAlreadyExists",
+            ApiError::InvalidName(_) => "InvalidName",
+            ApiError::InvalidArn(_) => "InvalidArn",
+            ApiError::InvalidExecutionInput(_) => "InvalidExecutionInput",
+            ApiError::InvalidToken => "InvalidToken",
+            ApiError::TaskDoesNotExist => "TaskDoesNotExist",
+            ApiError::TaskTimedOut => "TaskTimedOut",
+            ApiError::InvalidOutput(_) => "InvalidOutput",
+            ApiError::ExecutionNotRunning(_) => "ExecutionNotRunning",
+        }
+    }
+
+    /// The error as a Task state reports it: `StepFunctions.<Code>Exception`, cause
+    /// `<message> (Service: AWSStepFunctions; Status Code: 400; Error Code: <Code>; Request ID: <id>; Proxy: null)`.
+    pub fn task_failure(&self, request_id: &str) -> crate::failure::Failure {
+        crate::failure::Failure::new(
+            format!("StepFunctions.{}Exception", self.code()),
+            format!(
+                "{self} (Service: AWSStepFunctions; Status Code: 400; Error Code: {}; Request ID: {request_id}; Proxy: null)",
+                self.code()
+            ),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_aws_rules() {
+        assert!(validate_execution_name("ExecutionName").is_ok());
+        assert!(validate_execution_name("a-b_c.d@e").is_ok());
+        assert!(validate_execution_name("é").is_ok());
+        assert!(validate_execution_name(&"x".repeat(80)).is_ok());
+        for bad in ["", "a b", "a:b", "a/b", "a\u{1}", "a$", "{x}"] {
+            assert!(validate_execution_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(validate_execution_name(&"x".repeat(81)).is_err());
+    }
+
+    #[test]
+    fn api_errors_in_tasks_look_like_the_java_sdk() {
+        let f = ApiError::StateMachineDoesNotExist("arn:x".into()).task_failure("r-1");
+        assert_eq!(
+            f.error.as_deref(),
+            Some("StepFunctions.StateMachineDoesNotExistException")
+        );
+        assert_eq!(
+            f.cause.as_deref(),
+            Some(
+                "State Machine Does Not Exist: 'arn:x' (Service: AWSStepFunctions; Status Code: 400; Error Code: StateMachineDoesNotExist; Request ID: r-1; Proxy: null)"
+            )
+        );
+    }
+}
