@@ -342,13 +342,8 @@ pub async fn run(
 /// The token of an answer known before the interpreter asked for it again.
 fn answer_token(event: &Event) -> Option<u64> {
     match event {
-        Event::ItemsRead { token, .. }
-        | Event::ResultsWritten { token, .. }
-        | Event::TaskSucceeded { token, .. }
-        | Event::TaskFailed { token, .. }
-        | Event::TaskSubmitted { token, .. }
-        | Event::TaskHeartbeat { token } => Some(*token),
         Event::TimerFired { .. } => None,
+        answer => Some(answer.token()),
     }
 }
 
@@ -366,13 +361,7 @@ fn poll_once(future: &mut TaskFuture) -> Result<Poll<Result<Value, Failure>>, St
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         future.as_mut().poll(&mut cx)
     }))
-    .map_err(|payload| {
-        payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a non-text panic".to_owned())
-    })
+    .map_err(|payload| panic_text(&*payload))
 }
 
 fn fire(
@@ -400,13 +389,19 @@ async fn sleep_until(at: i64) {
     }
 }
 
-fn panic_message(e: tokio::task::JoinError) -> String {
+/// What a task handler that panicked said.
+pub(crate) fn panic_message(e: tokio::task::JoinError) -> String {
     match e.try_into_panic() {
-        Ok(payload) => payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a non-text panic".to_owned()),
+        Ok(payload) => panic_text(&*payload),
         Err(e) => e.to_string(),
     }
+}
+
+/// The text of a panic's payload.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-text panic".to_owned())
 }

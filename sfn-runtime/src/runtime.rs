@@ -375,18 +375,6 @@ fn takes_token(resource: &str) -> bool {
         || resource.ends_with(".sync:2")
 }
 
-fn event_token(event: &Event) -> u64 {
-    match event {
-        Event::TaskSucceeded { token, .. }
-        | Event::TaskFailed { token, .. }
-        | Event::TaskSubmitted { token, .. }
-        | Event::TaskHeartbeat { token }
-        | Event::TimerFired { token }
-        | Event::ItemsRead { token, .. }
-        | Event::ResultsWritten { token, .. } => *token,
-    }
-}
-
 /// A valid execution or state machine name (the parts of ARNs this runtime builds).
 fn is_machine_name(name: &str) -> bool {
     validate_execution_name(name).is_ok()
@@ -821,7 +809,7 @@ impl Core {
                     }
                 }
                 self.queue
-                    .retain(|(x, event)| *x != e || event_token(event) != token);
+                    .retain(|(x, event)| *x != e || event.token() != token);
             }
             Command::ReadItems {
                 token,
@@ -1598,20 +1586,12 @@ fn finished(
             if e.is_cancelled() {
                 return;
             }
-            let cause = format!("the task handler panicked: {}", panic_message(e));
+            let cause = format!(
+                "the task handler panicked: {}",
+                crate::driver::panic_message(e)
+            );
             core.task_done(d, Err(Failure::new("States.TaskFailed", cause)));
         }
-    }
-}
-
-fn panic_message(e: tokio::task::JoinError) -> String {
-    match e.try_into_panic() {
-        Ok(payload) => payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "a non-text panic".to_owned()),
-        Err(e) => e.to_string(),
     }
 }
 

@@ -177,6 +177,21 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// The token of the command this event answers.
+    pub fn token(&self) -> u64 {
+        match self {
+            Event::TaskSucceeded { token, .. }
+            | Event::TaskFailed { token, .. }
+            | Event::TaskSubmitted { token, .. }
+            | Event::TaskHeartbeat { token }
+            | Event::TimerFired { token }
+            | Event::ItemsRead { token, .. }
+            | Event::ResultsWritten { token, .. } => *token,
+        }
+    }
+}
+
 /// What a frame is doing.
 #[derive(Debug)]
 enum Wait {
@@ -357,15 +372,7 @@ impl Execution {
     pub fn handle_into(&mut self, event: Event, now: i64, out: &mut Vec<Command>) {
         self.now = self.now.max(now);
         if self.outcome.is_none() {
-            let token = match &event {
-                Event::TaskSucceeded { token, .. }
-                | Event::TaskFailed { token, .. }
-                | Event::TaskSubmitted { token, .. }
-                | Event::TaskHeartbeat { token }
-                | Event::TimerFired { token }
-                | Event::ItemsRead { token, .. }
-                | Event::ResultsWritten { token, .. } => *token,
-            };
+            let token = event.token();
             if Some(token) == self.timeout_token {
                 self.time_out();
             } else if let Some(fid) = self.frame_waiting_on(token) {
