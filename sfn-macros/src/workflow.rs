@@ -97,6 +97,7 @@ pub struct Lower<'a> {
     loops: Vec<(Label, Label)>,
     uses: HashMap<String, usize>,
     ret_ty: TokenStream,
+    last_call_ty: Option<Ident>,
 }
 
 fn ms(name: &str) -> Ident {
@@ -225,6 +226,7 @@ impl<'a> Lower<'a> {
             loops: Vec::new(),
             uses,
             ret_ty,
+            last_call_ty: None,
         }
     }
 
@@ -368,6 +370,14 @@ impl<'a> Lower<'a> {
                 })
             }
             Expr::Struct(s) => self.literal(s),
+            Expr::Cast(c) => {
+                let inner = self.value(&c.expr)?;
+                let (check, ty) = (&inner.check, &c.ty);
+                Some(Lowered {
+                    check: quote!((#check) as #ty),
+                    value: inner.value,
+                })
+            }
             // `Some(v)` is `v` in JSON.
             Expr::Call(c)
                 if c.args.len() == 1
@@ -755,6 +765,21 @@ impl<'a> Lower<'a> {
         let mut tail_ty = None;
         let mut last_bound: Option<String> = None;
         let n = stmts.len();
+        // `let r = call.await?; Ok(r)`: the call's state ends the block with `r`, so `r` needs
+        // no variable for this read.
+        if tail && n >= 2 {
+            if let (Stmt::Local(l), Stmt::Expr(Expr::Call(c), None)) =
+                (&stmts[n - 2], &stmts[n - 1])
+            {
+                if let (Pat::Ident(pi), Some(Expr::Path(p))) = (&l.pat, c.args.first()) {
+                    if p.path.is_ident(&pi.ident) {
+                        if let Some(u) = self.uses.get_mut(&pi.ident.to_string()) {
+                            *u = u.saturating_sub(1);
+                        }
+                    }
+                }
+            }
+        }
         for (i, stmt) in stmts.iter().enumerate() {
             let is_last = i + 1 == n;
             let after = if is_last { cont } else { self.label(None) };
@@ -809,7 +834,11 @@ impl<'a> Lower<'a> {
                         }
                     }
                     if let Some(m) = map_call(inner) {
-                        return (self.map(&local.pat, m, cont, name), None, None);
+                        let bound = match &local.pat {
+                            Pat::Ident(pi) => Some(pi.ident.to_string()),
+                            _ => None,
+                        };
+                        return (self.map(&local.pat, m, cont, name), bound, None);
                     }
                     let ident = match &local.pat {
                         Pat::Ident(pi) => Some(pi.ident.clone()),
@@ -830,6 +859,10 @@ impl<'a> Lower<'a> {
                 if !self.is_dynamic(expr.to_token_stream()) {
                     let stmt = quote!(#local);
                     self.emit(stmt);
+                    return (cont, None, None);
+                }
+                if local.pat.to_token_stream().to_string() == "_" {
+                    // `let _ = x;` reads nothing: no state.
                     return (cont, None, None);
                 }
                 let Pat::Ident(pi) = &local.pat else {
@@ -984,7 +1017,8 @@ impl<'a> Lower<'a> {
                     if tail && !tried {
                         // The call's result is the workflow's result.
                         let entry = self.call(inner, None, cont, name, Vec::new(), Some(()));
-                        return (entry, None, None);
+                        let ty = self.last_call_ty.take().map(|t| quote!(#t));
+                        return (entry, None, ty);
                     }
                     if !tried {
                         self.cx.error(e, "add `?` (an error fails the execution) or `match` on the result to catch it");
@@ -1499,7 +1533,8 @@ impl<'a> Lower<'a> {
         // The typed half: the call's value type, and the variable it is kept in.
         let ty = self.fresh("ty");
         self.emit(quote!(let #ty = #check;));
-        if tail.is_some() {
+        self.last_call_ty = Some(ty.clone());
+        if tail.is_some() && self.cur_block == 0 {
             let ret = &self.ret_ty;
             let check_ret = match &chain.base {
                 Base::Child { .. } => quote!(let _ = || -> #ret { #pv::awaited_ret(#ty) };),
