@@ -353,7 +353,7 @@ async fn nested_execution(
     };
     let sm_name = arn.rsplit(':').next().unwrap_or_default().to_owned();
     let execution_arn = format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{sm_name}:{name}");
-    let parent = current_parent(&shared);
+    let parent = current_parent(&shared, &sm_name);
     let start_date = format_timestamp(0);
     if req.resource.ends_with("startExecution") {
         let s = shared.clone();
@@ -433,13 +433,13 @@ async fn nested_execution(
     }
 }
 
-fn current_parent(shared: &Shared) -> Option<String> {
-    // The most recent execution still running started this one (executions run one task at a
-    // time per parent in this stand-in).
+fn current_parent(shared: &Shared, child: &str) -> Option<String> {
+    // The task request does not carry its execution, so the parent is the most recent running
+    // execution of another state machine. The nested-execution runtime will know it exactly.
     let tree = shared.tree.lock().expect("tree");
     tree.iter()
         .rev()
-        .find(|n| n.status == "RUNNING")
+        .find(|n| n.status == "RUNNING" && n.state_machine != child)
         .map(|n| n.execution_arn.clone())
 }
 

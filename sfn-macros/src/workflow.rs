@@ -122,6 +122,26 @@ fn spanned_call(func: TokenStream, arg: TokenStream, of: &dyn ToTokens) -> Token
     out
 }
 
+/// A typed hole as a method call on a generated local, `p.val()`, spanned over the user's
+/// expression: rustc types the receiver first, so a mismatch is reported as "expected
+/// `Greeting`, found `Order`" at the user's tokens.
+fn hole(p: &Ident, method: &str, of: &dyn ToTokens) -> TokenStream {
+    let tokens = of.to_token_stream();
+    let mut iter = tokens.into_iter();
+    let first = iter
+        .next()
+        .map(|t| t.span())
+        .unwrap_or_else(Span::call_site);
+    let last = iter.last().map(|t| t.span()).unwrap_or(first);
+    let recv = Ident::new(&p.to_string(), p.span().located_at(first));
+    let method = Ident::new(method, Span::mixed_site().located_at(last));
+    let mut g = Group::new(Delimiter::Parenthesis, TokenStream::new());
+    g.set_span(last);
+    let mut out = quote!(#recv . #method);
+    out.extend([TokenTree::Group(g)]);
+    out
+}
+
 fn respan(ts: TokenStream, span: Span) -> TokenStream {
     ts.into_iter()
         .map(|mut t| {
@@ -396,7 +416,7 @@ impl<'a> Lower<'a> {
                 let p = self.fresh("p");
                 self.emit(quote!(let #p = #pv::task_token();));
                 Some(Lowered {
-                    check: spanned_call(quote!(#pv::val), quote!(&#p), e),
+                    check: hole(&p, "val", e),
                     value: Gen::Dyn(p),
                 })
             }
@@ -445,7 +465,6 @@ impl<'a> Lower<'a> {
 
     /// A field path: `x`, `x.a.b`, `x.items[2]`, with `.clone()`, `.as_str()` … kept for the check.
     fn path(&mut self, e: &Expr) -> Option<(Ident, TokenStream)> {
-        let pv = self.pv.clone();
         // Methods that do not change where the value is.
         let mut tail = TokenStream::new();
         let mut cur = e;
@@ -472,7 +491,7 @@ impl<'a> Lower<'a> {
         let var = self.path_var(cur)?;
         let p = self.fresh("p");
         self.emit(quote!(let #p = #var;));
-        let check = spanned_call(quote!(#pv::val), quote!(&#p), cur);
+        let check = hole(&p, "val", cur);
         Some((p, quote!(#check #tail)))
     }
 
@@ -561,7 +580,7 @@ impl<'a> Lower<'a> {
             None => quote_spanned!(s.brace_token.span.join()=> #path { #(#checks),* }),
         };
         self.emit(quote!(let #t = #pv::literal_type(|| #lit);));
-        let check = spanned_call(quote!(#pv::of), quote!(#t), s);
+        let check = hole(&t, "of", s);
         Some(Lowered {
             check,
             value: Gen::Object(t, fields),
@@ -624,7 +643,7 @@ impl<'a> Lower<'a> {
             let #p = #pv::expr(#pv::value_type(|| #check_expr), ::std::format!(#fmt, #(#texts),*), #jsonata);
         });
         Some(Lowered {
-            check: spanned_call(quote!(#pv::val), quote!(&#p), e),
+            check: hole(&p, "val", e),
             value: Gen::Dyn(p),
         })
     }
@@ -719,7 +738,7 @@ impl<'a> Lower<'a> {
             );
         });
         Some(Lowered {
-            check: spanned_call(quote!(#pv::val), quote!(&#p), m),
+            check: hole(&p, "val", m),
             value: Gen::Dyn(p),
         })
     }
@@ -1077,7 +1096,7 @@ impl<'a> Lower<'a> {
                     let ty = quote!(#pv::type_of(&#ident));
                     return (cont, Some(ty));
                 }
-                let check = spanned_call(quote!(#pv::val), quote!(&#ident), arg);
+                let check = hole(ident, "val", arg);
                 let func = &c.func;
                 self.emit(quote!(let _ = || -> #ret { #func(#check) };));
                 return (cont, None);
@@ -2564,6 +2583,7 @@ pub fn expand(args: TokenStream, item: syn::ItemFn) -> TokenStream {
         quote!(::core::unimplemented!("the workflow did not compile"))
     } else {
         quote! {
+            use #pv::Hole as _;
             let #lang_ident = #lang;
             let _ = #lang_ident;
             #body

@@ -634,3 +634,25 @@ pub fn const_object<T: Serialize>(v: &T) -> Result<Object, DefinitionError> {
         ))),
     }
 }
+
+impl<T> Var<T> {
+    /// A typed hole: the value inside a closure that is never called.
+    pub fn val(&self) -> T {
+        unreachable!("typed holes are never evaluated")
+    }
+}
+
+/// A typed hole of a literal's type, as a method so that rustc types it before comparing.
+pub trait Hole {
+    /// The type.
+    type Of;
+    /// A value of the type inside a closure that is never called.
+    fn of(self) -> Self::Of;
+}
+
+impl<T> Hole for PhantomData<T> {
+    type Of = T;
+    fn of(self) -> T {
+        unreachable!("typed holes are never evaluated")
+    }
+}
