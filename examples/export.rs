@@ -41,7 +41,7 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        match sfn::StateMachine::from_json_str(&text) {
+        match sfn::Definition::from_json_str(&text) {
             Ok(machine) => bundle = bundle.definition(logical_id(&stem), machine),
             Err(e) => {
                 eprintln!("error: `{}`: {e}", file.display());

@@ -2,7 +2,7 @@
 
 mod common;
 
-use sfn::StateMachine;
+use sfn::Definition as StateMachine;
 
 #[test]
 fn every_corpus_definition_round_trips_losslessly() {

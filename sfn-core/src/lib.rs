@@ -32,6 +32,7 @@ pub mod path;
 mod read;
 pub mod template;
 pub mod validate;
+pub mod workflow;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use model::*;

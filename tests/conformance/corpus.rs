@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
-use sfn::StateMachine;
+use sfn::Definition as StateMachine;
 use sfn::runtime::clock::Clock;
 use sfn::runtime::driver::Tasks;
 use sfn::runtime::replay::Replay;
