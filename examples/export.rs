@@ -1,10 +1,18 @@
-//! Writes the export bundle of every example workflow into a directory:
+//! Writes the export bundles of every example workflow into a directory:
 //! `cargo run --example export -- DIR`.
 //!
-//! For now the example workflows are the definitions under `examples/definitions/`; each is
-//! named after its file in PascalCase (`order_pipeline.asl.json` → `OrderPipeline`), which is how
-//! the order pipeline refers to its children `ShipItem` and `Approval`. The typed workflows of
-//! `#[sfn::workflow]` join with `Bundle::workflow::<W>()`.
+//! - `DIR/workflows/`: the typed workflows of the order pipeline (`examples/common/order.rs`,
+//!   `#[sfn::workflow]`), with the JSON Schemas of their input and output;
+//! - `DIR/definitions/`: the definitions under `examples/definitions/`, each named after its
+//!   file in PascalCase (`order_pipeline.asl.json` → `OrderPipeline`), which is how the
+//!   hand-written order pipeline refers to its children `ShipItem` and `Approval`.
+//!
+//! Each directory is one bundle: ASL, IAM policies, graphs, schemas and one CloudFormation
+//! template that deploys its workflows together.
+
+#[allow(dead_code)]
+#[path = "common/order.rs"]
+mod order;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,6 +36,13 @@ fn main() -> ExitCode {
         }
     };
     files.sort();
+    let typed = Bundle::with_config(ExportConfig::cloudformation())
+        .workflow::<order::OrderPipeline>()
+        .workflow::<order::FulfilLine>()
+        .workflow::<order::Approval>();
+    if let Err(code) = write(typed, &dir.join("workflows"), 3) {
+        return code;
+    }
     let mut bundle = Bundle::with_config(ExportConfig::cloudformation());
     for file in &files {
         let stem = file
@@ -49,22 +64,29 @@ fn main() -> ExitCode {
             }
         }
     }
-    match bundle.write_dir(&dir) {
+    match write(bundle, &dir.join("definitions"), files.len()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(code) => code,
+    }
+}
+
+/// Writes one bundle of `count` workflows into `dir`, printing its warnings.
+fn write(bundle: Bundle, dir: &Path, count: usize) -> Result<(), ExitCode> {
+    match bundle.write_dir(dir) {
         Ok(output) => {
             for (workflow, warning) in &output.warnings {
                 eprintln!("warning: {workflow}: {warning}");
             }
             println!(
-                "wrote {} files for {} workflows into {}",
+                "wrote {} files for {count} workflows into {}",
                 output.files.len(),
-                files.len(),
                 dir.display()
             );
-            ExitCode::SUCCESS
+            Ok(())
         }
         Err(e) => {
             eprintln!("error: {e}");
-            ExitCode::FAILURE
+            Err(ExitCode::FAILURE)
         }
     }
 }

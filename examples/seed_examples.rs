@@ -94,18 +94,12 @@ pub async fn sync_associate(_input: ()) -> Result<ExecutionResult<String>, Failu
     .await
 }
 
-/// The one state of a one-state definition.
-fn only_state(definition: &sfn::Definition) -> serde_json::Value {
-    let json = definition.to_canonical_json();
-    json["States"]
-        .as_object()
-        .and_then(|s| s.values().next().cloned())
-        .unwrap_or_default()
-}
-
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).ok_or("usage: seed_examples DIR")?;
-    std::fs::create_dir_all(&dir)?;
+/// Writes each seed example into `dir` as a one-state definition `<name>.asl.json` (canonical
+/// key order), returning the paths written.
+pub fn write_all(
+    dir: &std::path::Path,
+) -> Result<Vec<std::path::PathBuf>, Box<dyn std::error::Error>> {
+    std::fs::create_dir_all(dir)?;
     let all = [
         ("sync2", Sync2::definition()?),
         ("sync", Sync::definition()?),
@@ -113,12 +107,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("wait_for_task_token", WaitForTaskToken::definition()?),
         ("sync_associate", SyncAssociate::definition()?),
     ];
+    let mut written = Vec::new();
     for (name, definition) in all {
-        let path = std::path::Path::new(&dir).join(format!("{name}.asl.json"));
+        let path = dir.join(format!("{name}.asl.json"));
         std::fs::write(
             &path,
-            serde_json::to_string_pretty(&only_state(&definition))? + "\n",
+            serde_json::to_string_pretty(&definition.to_canonical_json())? + "\n",
         )?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::args().nth(1).ok_or("usage: seed_examples DIR")?;
+    for path in write_all(std::path::Path::new(&dir))? {
         println!("{}", path.display());
     }
     Ok(())

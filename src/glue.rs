@@ -89,6 +89,14 @@ pub enum RunError {
     /// The Step Functions API refused a request.
     #[error(transparent)]
     Api(#[from] sfn_runtime::executions::ApiError),
+    /// An untyped input does not fit the workflow's input schema.
+    #[error("the input does not fit the input schema of `{workflow}`:\n{}", .errors.iter().map(|e| format!("  {e}")).collect::<Vec<_>>().join("\n"))]
+    InvalidInput {
+        /// The workflow.
+        workflow: &'static str,
+        /// Each offending field, with its JSON pointer.
+        errors: Vec<sfn_runtime::schema::SchemaError>,
+    },
 }
 
 impl Runtime {
@@ -118,6 +126,28 @@ impl Runtime {
         input: W::Input,
     ) -> Result<Execution<W::Output>, RunError> {
         let input = serde_json::to_value(&input).map_err(|e| RunError::Input(e.to_string()))?;
+        self.run::<W>(input).await
+    }
+
+    /// Runs `W` on an untyped input (JSON from a file, a queue, another system), after
+    /// checking it against `W`'s input schema: an input that does not fit is refused with the
+    /// JSON pointer of each offending field.
+    pub async fn start_json<W: StateMachine>(
+        &self,
+        input: Value,
+    ) -> Result<Execution<W::Output>, RunError> {
+        if let Some(schema) = W::input_schema() {
+            sfn_runtime::schema::check(&schema, &input).map_err(|errors| {
+                RunError::InvalidInput {
+                    workflow: W::NAME,
+                    errors,
+                }
+            })?;
+        }
+        self.run::<W>(input).await
+    }
+
+    async fn run<W: StateMachine>(&self, input: Value) -> Result<Execution<W::Output>, RunError> {
         let arn = self.inner.state_machine_arn(W::NAME);
         if !self.inner.state_machines().contains(&arn) {
             return Err(RunError::NotRegistered(W::NAME.to_owned()));

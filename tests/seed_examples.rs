@@ -42,3 +42,34 @@ fn the_child_definition_builds() {
     let def = seed::HelloWorld::definition().unwrap();
     assert_eq!(def.start_at, "Output");
 }
+
+#[test]
+fn the_example_writes_each_as_a_one_state_definition() {
+    let dir = std::env::temp_dir().join(format!("sfn-seed-{}", std::process::id()));
+    let written = seed::write_all(&dir).unwrap();
+    assert_eq!(written.len(), 5);
+    for path in written {
+        let name = path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .trim_end_matches(".asl.json")
+            .to_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let definition = sfn::Definition::from_json_str(&text).unwrap();
+        assert!(
+            sfn::core::validate(&definition)
+                .iter()
+                .all(|d| !d.is_error())
+        );
+        let json = definition.to_canonical_json();
+        let states = json["States"].as_object().unwrap();
+        assert_eq!(states.len(), 1, "{name}: one state");
+        assert_eq!(
+            serde_json::to_string(states.values().next().unwrap()).unwrap(),
+            golden(&name),
+            "{name}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

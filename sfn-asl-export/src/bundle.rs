@@ -12,7 +12,7 @@ use crate::{ExportConfig, ExportError, Exportable, Workflow, cfn, graph, schema}
 
 enum Entry {
     /// A typed workflow, built for the bundle's configuration when the bundle is written.
-    Typed(fn(&ExportConfig) -> Workflow),
+    Typed(fn(&ExportConfig) -> Result<Workflow, ExportError>),
     Plain(Box<Workflow>),
 }
 
@@ -82,12 +82,12 @@ impl Bundle {
         self
     }
 
-    fn workflows(&self) -> Vec<Workflow> {
+    fn workflows(&self) -> Result<Vec<Workflow>, ExportError> {
         self.entries
             .iter()
             .map(|e| match e {
                 Entry::Typed(build) => build(&self.config),
-                Entry::Plain(w) => (**w).clone(),
+                Entry::Plain(w) => Ok((**w).clone()),
             })
             .collect()
     }
@@ -95,7 +95,7 @@ impl Bundle {
     /// Builds every file in memory. Fails on the first invalid workflow, with its
     /// diagnostics; the same workflows and configuration always give the same bytes.
     pub fn build(&self) -> Result<Output, ExportError> {
-        let workflows = self.workflows();
+        let workflows = self.workflows()?;
         let mut seen: BTreeMap<String, &str> = BTreeMap::new();
         for w in &workflows {
             crate::check_name(&w.name)?;

@@ -55,13 +55,13 @@ use sfn_core::{Diagnostic, QueryLanguage, StateMachine};
 /// A workflow the exporter can take by type: its name, its definition for a configuration, and
 /// the schemas of its input and output.
 ///
-/// This is the seam for `#[sfn::workflow]`: its `StateMachine` trait gets a blanket
-/// implementation of this one.
+/// Every `#[sfn::workflow]` is one, through the blanket implementation for
+/// [`sfn_core::workflow::StateMachine`].
 pub trait Exportable {
     /// The state machine's name.
     const NAME: &'static str;
-    /// The definition, lowered in the query language the configuration asks for.
-    fn definition(config: &ExportConfig) -> StateMachine;
+    /// The definition (its references are then written for the configuration's target).
+    fn definition(config: &ExportConfig) -> Result<StateMachine, ExportError>;
     /// The JSON Schema of the input, when the input is typed.
     fn input_schema() -> Option<schemars::Schema> {
         None
@@ -98,13 +98,13 @@ impl Workflow {
     }
 
     /// A typed workflow, its definition built for `config`.
-    pub fn of<W: Exportable>(config: &ExportConfig) -> Self {
-        Workflow {
+    pub fn of<W: Exportable>(config: &ExportConfig) -> Result<Self, ExportError> {
+        Ok(Workflow {
             name: W::NAME.to_owned(),
-            definition: W::definition(config),
+            definition: W::definition(config)?,
             input_schema: W::input_schema(),
             output_schema: W::output_schema(),
-        }
+        })
     }
 
     /// Gives the input's schema.
@@ -131,6 +131,14 @@ pub enum ExportError {
         workflow: String,
         /// Its errors.
         diagnostics: Vec<Diagnostic>,
+    },
+    /// A typed workflow's definition could not be built.
+    #[error("the definition of `{workflow}` cannot be built: {message}")]
+    Build {
+        /// The workflow.
+        workflow: String,
+        /// Why.
+        message: String,
     },
     /// A plain definition cannot be exported in another query language.
     #[error(
@@ -223,7 +231,28 @@ pub fn definition_json(
 
 /// The exported ASL JSON text of a typed workflow (see [`definition_json`]).
 pub fn asl_json<W: Exportable>(config: &ExportConfig) -> Result<String, ExportError> {
-    definition_json(W::NAME, &W::definition(config), config)
+    definition_json(W::NAME, &W::definition(config)?, config)
+}
+
+impl<W: sfn_core::workflow::StateMachine> Exportable for W {
+    const NAME: &'static str = W::NAME;
+
+    /// The workflow's definition with its default references; the export writes them for
+    /// the configuration's target (literal ARNs or CloudFormation substitutions).
+    fn definition(_config: &ExportConfig) -> Result<StateMachine, ExportError> {
+        W::definition().map_err(|e| ExportError::Build {
+            workflow: W::NAME.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    fn input_schema() -> Option<schemars::Schema> {
+        W::input_schema().and_then(|v| schemars::Schema::try_from(v).ok())
+    }
+
+    fn output_schema() -> Option<schemars::Schema> {
+        W::output_schema().and_then(|v| schemars::Schema::try_from(v).ok())
+    }
 }
 
 /// The IAM policy the role of the workflow `name` needs.

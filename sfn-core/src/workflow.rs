@@ -53,6 +53,17 @@ pub trait StateMachine: 'static {
     fn definition() -> Result<crate::StateMachine, DefinitionError> {
         Self::definition_with(&DefinitionConfig::default())
     }
+
+    /// The JSON Schema of [`Input`](Self::Input), when the type gives one (`#[workflow]`
+    /// fills it in for types that derive `schemars::JsonSchema`).
+    fn input_schema() -> Option<Value> {
+        None
+    }
+
+    /// The JSON Schema of [`Output`](Self::Output), when the type gives one.
+    fn output_schema() -> Option<Value> {
+        None
+    }
 }
 
 /// How a definition names the resources it uses: child state machines, Lambda functions.
@@ -247,6 +258,46 @@ pub struct ExecutionResult<T> {
     /// When the child stopped.
     #[serde(default)]
     pub stop_date: Value,
+}
+
+impl<T: schemars::JsonSchema> schemars::JsonSchema for ExecutionResult<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("ExecutionResult_for_{}", T::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let output = generator.subschema_for::<T>();
+        schemars::json_schema!({
+            "description": "A child execution's `DescribeExecution` fields (`.sync`, `.sync:2`).",
+            "type": "object",
+            "properties": {
+                "ExecutionArn": {"type": "string"},
+                "StateMachineArn": {"type": "string"},
+                "Name": {"type": "string"},
+                "Status": {"type": "string"},
+                "Input": true,
+                "Output": output,
+                "StartDate": true,
+                "StopDate": true
+            },
+            "required": ["ExecutionArn", "Output"]
+        })
+    }
+}
+
+impl schemars::JsonSchema for StartedExecution {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "StartedExecution".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A child execution that was started (`.start()`).",
+            "type": "object",
+            "properties": {"ExecutionArn": {"type": "string"}, "StartDate": true},
+            "required": ["ExecutionArn", "StartDate"]
+        })
+    }
 }
 
 impl<T> Data for ExecutionResult<T> {

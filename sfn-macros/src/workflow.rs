@@ -2621,6 +2621,16 @@ pub fn expand(args: TokenStream, item: syn::ItemFn) -> TokenStream {
             fn definition_with(#config: &#pv::DefinitionConfig) -> ::core::result::Result<#pv::Definition, #pv::DefinitionError> {
                 #definition
             }
+            fn input_schema() -> ::core::option::Option<#pv::serde_json::Value> {
+                #[allow(unused_imports)]
+                use #pv::{NoJsonSchema as _, ViaJsonSchema as _};
+                (&#pv::SchemaProbe::<#input_ty>::new()).schema()
+            }
+            fn output_schema() -> ::core::option::Option<#pv::serde_json::Value> {
+                #[allow(unused_imports)]
+                use #pv::{NoJsonSchema as _, ViaJsonSchema as _};
+                (&#pv::SchemaProbe::<#output_ty>::new()).schema()
+            }
         }
         #test
     }
