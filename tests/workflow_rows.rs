@@ -312,6 +312,44 @@ async fn row_while_loop() {
     assert!(def.states.contains_key("WhileTotal"));
 }
 
+/// Doubles a quote's total.
+#[sfn::task(lambda = "Double")]
+pub async fn double(quote: Quote) -> Result<Quote, TaskError> {
+    Ok(Quote {
+        order_id: quote.order_id,
+        total: quote.total * 2,
+    })
+}
+
+/// A loop that goes round until its condition fails: `while` with a variable assigned in it.
+#[sfn::workflow]
+pub async fn doubling(input: Order) -> Result<Quote, Failure> {
+    let mut quote = price_order(input).await?;
+    while quote.total < 1000 {
+        quote = double(quote).await?;
+    }
+    Ok(quote)
+}
+
+#[tokio::test]
+async fn row_loop_goes_round() {
+    golden::<Doubling>("doubling");
+    let rt = runtime()
+        .task::<double>()
+        .workflow::<Doubling>()
+        .build()
+        .unwrap();
+    let run = rt.start::<Doubling>(order()).await.unwrap();
+    // 42 → 84 → 168 → 336 → 672 → 1344: five rounds.
+    assert_eq!(run.output().unwrap().total, 1344);
+    let doubled = run
+        .states_entered()
+        .iter()
+        .filter(|s| s.as_str() == "Double")
+        .count();
+    assert_eq!(doubled, 5);
+}
+
 /// `parallel` → Parallel; results as a tuple.
 #[sfn::workflow]
 pub async fn parallel_calls(input: Order) -> Result<Summary, Failure> {

@@ -1024,6 +1024,30 @@ impl<'a> Lower<'a> {
                 self.close();
                 (entry, None, ty)
             }
+            // `x = call(..).await?;`: the call's result replaces the variable's value (its
+            // `Assign`), as a loop needs to change what its condition reads.
+            Expr::Assign(a) if strip_await(&a.right).1 => {
+                let Expr::Path(p) = &*a.left else {
+                    self.cx.error(
+                        &a.left,
+                        "assign a call's result to a workflow variable: `x = call(..).await?;`",
+                    );
+                    return (cont, None, None);
+                };
+                let Some(ident) = p.path.get_ident().cloned() else {
+                    self.cx.error(
+                        &a.left,
+                        "assign a call's result to a workflow variable: `x = call(..).await?;`",
+                    );
+                    return (cont, None, None);
+                };
+                let (inner, _, tried) = strip_await(&a.right);
+                if !tried {
+                    self.cx.error(&a.right, "add `?` (an error fails the execution) or `match` on the result to catch it");
+                }
+                let entry = self.call(inner, Some(&ident), cont, name, Vec::new(), None);
+                (entry, Some(ident.to_string()), None)
+            }
             _ => {
                 let (inner, awaited, tried) = strip_await(e);
                 if awaited {
