@@ -211,16 +211,17 @@ fn info(spec: &ExecutionSpec, clock: Clock) -> ExecutionInfo {
         unreachable!("the benchmarks run on virtual time")
     };
     ExecutionInfo {
-        execution_arn: spec.execution_arn(),
-        state_machine_arn: spec.state_machine_arn(),
+        execution_arn: spec.execution_arn().into(),
+        state_machine_arn: spec.state_machine_arn().into(),
         role_arn: format!(
             "arn:aws:iam::{}:role/service-role/StepFunctions-{}-role",
             spec.account, spec.state_machine_name
-        ),
-        name: spec.execution_name.clone(),
-        state_machine_name: spec.state_machine_name.clone(),
-        region: spec.region.clone(),
-        input: spec.input.clone(),
+        )
+        .into(),
+        name: spec.execution_name.clone().into(),
+        state_machine_name: spec.state_machine_name.clone().into(),
+        region: spec.region.clone().into(),
+        input: Arc::new(spec.input.clone()),
         start_time: start,
     }
 }
@@ -281,7 +282,7 @@ fn transitions(c: &mut Criterion) {
             assert_eq!(
                 steps.last().and_then(|s| s.result.as_ref()),
                 match run.outcome() {
-                    Some(Outcome::Succeeded(output)) => Some(output),
+                    Some(Outcome::Succeeded(output)) => Some(&**output),
                     _ => None,
                 },
                 "{}: output",

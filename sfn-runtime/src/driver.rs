@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::clock::{Clock, system_now};
 use crate::failure::Failure;
+use crate::history::Submitted;
 use crate::interp::{Command, Event, Execution, ExecutionInfo, TaskRequest};
 use crate::objects::Objects;
 use crate::plan::Plan;
@@ -350,7 +351,10 @@ fn answer_token(event: &Event) -> Option<u64> {
 /// What a task reported while it runs, as the interpreter hears it.
 fn progress_event(token: u64, progress: Progress) -> Event {
     match progress {
-        Progress::Submitted(output) => Event::TaskSubmitted { token, output },
+        Progress::Submitted(output) => Event::TaskSubmitted {
+            token,
+            output: Submitted::Output(Arc::new(output)),
+        },
         Progress::Heartbeat => Event::TaskHeartbeat { token },
     }
 }

@@ -7,7 +7,9 @@
 //! `States.TaskFailed` and the same description, with `Error` and `Cause` and without
 //! `Output`, as the cause.
 
-use serde_json::{Map, Value};
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
 
 use crate::clock::format_timestamp;
 
@@ -116,8 +118,57 @@ impl ExecutionDescription {
     /// (with `RedriveCount`, `RedriveStatus` and `RedriveStatusReason`). Dates are epoch
     /// milliseconds, as the service's Java-shaped task outputs carry them.
     pub fn sync_output(&self, parsed: bool) -> Value {
+        self.view().sync_output(parsed)
+    }
+
+    /// The cause of `States.TaskFailed` when a `.sync`/`.sync:2` child did not succeed: its
+    /// description with `Error` and `Cause` (each only when it has one) and without `Output`,
+    /// as JSON text (`Input` as text whatever the pattern), as AWS records it.
+    pub fn failure_cause(&self) -> String {
+        self.view().failure_cause()
+    }
+
+    fn view(&self) -> DescriptionRef<'_> {
+        DescriptionRef {
+            execution_arn: &self.execution_arn,
+            state_machine_arn: &self.state_machine_arn,
+            name: &self.name,
+            status: self.status,
+            start_date: self.start_date,
+            stop_date: self.stop_date,
+            input: &self.input,
+            output: self.output.as_ref(),
+            error: self.error.as_deref(),
+            cause: self.cause.as_deref(),
+            trace_header: self.trace_header.as_deref(),
+        }
+    }
+}
+
+/// What `.sync` results and failure causes need of an execution's description, borrowed
+/// from wherever it is held.
+pub(crate) struct DescriptionRef<'a> {
+    pub(crate) execution_arn: &'a str,
+    pub(crate) state_machine_arn: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) status: ExecutionStatus,
+    pub(crate) start_date: i64,
+    pub(crate) stop_date: Option<i64>,
+    pub(crate) input: &'a Value,
+    pub(crate) output: Option<&'a Value>,
+    pub(crate) error: Option<&'a str>,
+    pub(crate) cause: Option<&'a str>,
+    pub(crate) trace_header: Option<&'a str>,
+}
+
+impl DescriptionRef<'_> {
+    /// The result of a `.sync` (`parsed` false: `Input`/`Output` as JSON text) or `.sync:2`
+    /// (`parsed` true: as JSON values) task whose child succeeded, as AWS records it today
+    /// (with `RedriveCount`, `RedriveStatus` and `RedriveStatusReason`). Dates are epoch
+    /// milliseconds, as the service's Java-shaped task outputs carry them.
+    pub(crate) fn sync_output(&self, parsed: bool) -> Value {
         let mut m = self.pascal_fields(parsed);
-        if let Some(output) = &self.output {
+        if let Some(output) = self.output {
             let v = if parsed {
                 output.clone()
             } else {
@@ -144,13 +195,13 @@ impl ExecutionDescription {
     /// The cause of `States.TaskFailed` when a `.sync`/`.sync:2` child did not succeed: its
     /// description with `Error` and `Cause` (each only when it has one) and without `Output`,
     /// as JSON text (`Input` as text whatever the pattern), as AWS records it.
-    pub fn failure_cause(&self) -> String {
+    pub(crate) fn failure_cause(&self) -> String {
         let mut m = self.pascal_fields(false);
-        if let Some(e) = &self.error {
-            m.insert("Error".into(), Value::String(e.clone()));
+        if let Some(e) = self.error {
+            m.insert("Error".into(), Value::String(e.to_owned()));
         }
-        if let Some(c) = &self.cause {
-            m.insert("Cause".into(), Value::String(c.clone()));
+        if let Some(c) = self.cause {
+            m.insert("Cause".into(), Value::String(c.to_owned()));
         }
         Value::Object(m).to_string()
     }
@@ -159,7 +210,7 @@ impl ExecutionDescription {
         let mut m = Map::new();
         m.insert(
             "ExecutionArn".into(),
-            Value::String(self.execution_arn.clone()),
+            Value::String(self.execution_arn.to_owned()),
         );
         let input = if parsed {
             self.input.clone()
@@ -168,18 +219,18 @@ impl ExecutionDescription {
         };
         m.insert("Input".into(), input);
         m.insert("InputDetails".into(), included());
-        m.insert("Name".into(), Value::String(self.name.clone()));
+        m.insert("Name".into(), Value::String(self.name.to_owned()));
         m.insert("StartDate".into(), Value::from(self.start_date));
         m.insert(
             "StateMachineArn".into(),
-            Value::String(self.state_machine_arn.clone()),
+            Value::String(self.state_machine_arn.to_owned()),
         );
         m.insert("Status".into(), Value::String(self.status.as_str().into()));
         if let Some(stop) = self.stop_date {
             m.insert("StopDate".into(), Value::from(stop));
         }
-        if let Some(t) = &self.trace_header {
-            m.insert("TraceHeader".into(), Value::String(t.clone()));
+        if let Some(t) = self.trace_header {
+            m.insert("TraceHeader".into(), Value::String(t.to_owned()));
         }
         m
     }
@@ -189,6 +240,104 @@ fn included() -> Value {
     let mut m = Map::new();
     m.insert("Included".into(), Value::Bool(true));
     Value::Object(m)
+}
+
+/// Java's `Double.toString` of epoch seconds, as the service writes `startDate` in responses.
+fn java_seconds(ms: i64) -> String {
+    let digits = ms.to_string();
+    if ms <= 0 || digits.len() < 11 {
+        return format!("{}", ms as f64 / 1000.0);
+    }
+    let int_digits = digits.len() - 3;
+    let trimmed = digits.trim_end_matches('0');
+    let (first, rest) = trimmed.split_at(1);
+    let rest = if rest.is_empty() { "0" } else { rest };
+    format!("{first}.{rest}E{}", int_digits - 1)
+}
+
+/// An HTTP date: `Thu, 06 Nov 2025 12:35:23 GMT`.
+fn http_date(ms: i64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let iso = format_timestamp(ms);
+    let day = ms.div_euclid(86_400_000).rem_euclid(7) as usize;
+    let month = iso[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
+    format!(
+        "{}, {} {} {} {} GMT",
+        DAYS[day],
+        &iso[8..10],
+        MONTHS[month - 1],
+        &iso[0..4],
+        &iso[11..19]
+    )
+}
+
+/// The `StartExecution` response of a `states:startExecution` task, as the optimized
+/// integration returns it with the SDK's HTTP metadata. It is kept this small and written
+/// out (`to_value`) only where it is read: in the task's result (request-response) or in
+/// its `TaskSubmitted` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartExecutionResponse {
+    /// The ARN of the execution started.
+    pub execution_arn: Arc<str>,
+    /// When it started (milliseconds since the Unix epoch).
+    pub start_date: i64,
+    /// The request id the response carries (a random version 4 UUID).
+    pub request_id: uuid::Uuid,
+}
+
+impl StartExecutionResponse {
+    /// The response for an execution that started at `start_date`, with a new request id.
+    pub fn new(execution_arn: Arc<str>, start_date: i64) -> Self {
+        StartExecutionResponse {
+            execution_arn,
+            start_date,
+            request_id: uuid::Builder::from_random_bytes(rand::random()).into_uuid(),
+        }
+    }
+
+    /// `{"ExecutionArn", "SdkHttpMetadata", "SdkResponseMetadata", "StartDate"}`.
+    pub fn to_value(&self) -> Value {
+        start_response(
+            &self.execution_arn,
+            self.start_date,
+            &self.request_id.to_string(),
+        )
+    }
+}
+
+fn start_response(execution_arn: &str, start_date: i64, request_id: &str) -> Value {
+    let body_len = format!(
+        "{{\"executionArn\":\"{execution_arn}\",\"startDate\":{}}}",
+        java_seconds(start_date)
+    )
+    .len()
+    .to_string();
+    let date = http_date(start_date);
+    json!({
+        "ExecutionArn": execution_arn,
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {
+                "x-amzn-RequestId": [request_id],
+                "connection": ["keep-alive"],
+                "Content-Length": [body_len],
+                "Date": [date],
+                "Content-Type": ["application/x-amz-json-1.0"],
+            },
+            "HttpHeaders": {
+                "connection": "keep-alive",
+                "Content-Length": body_len,
+                "Content-Type": "application/x-amz-json-1.0",
+                "Date": date,
+                "x-amzn-RequestId": request_id,
+            },
+            "HttpStatusCode": 200,
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
+        "StartDate": start_date,
+    })
 }
 
 /// Checks an execution name as `StartExecution` does: 1 to 80 characters, none of them
@@ -290,6 +439,23 @@ impl ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn responses_carry_the_sdk_metadata() {
+        assert_eq!(java_seconds(1_762_432_523_436), "1.762432523436E9");
+        assert_eq!(java_seconds(1_762_432_523_000), "1.762432523E9");
+        assert_eq!(
+            http_date(1_762_432_523_436),
+            "Thu, 06 Nov 2025 12:35:23 GMT"
+        );
+        let arn = "arn:aws:states:us-east-1:111111111111:execution:statemachine_create_and_record_execution_00000001:TestStartTarget";
+        let r = StartExecutionResponse::new(arn.into(), 1_762_432_523_436).to_value();
+        assert_eq!(r["SdkHttpMetadata"]["HttpHeaders"]["Content-Length"], "161");
+        assert_eq!(r["StartDate"], 1_762_432_523_436_i64);
+        let id = r["SdkResponseMetadata"]["RequestId"].as_str().unwrap();
+        assert_eq!(r["SdkHttpMetadata"]["HttpHeaders"]["x-amzn-RequestId"], id);
+        assert_eq!(id.len(), 36);
+    }
 
     #[test]
     fn names_follow_aws_rules() {

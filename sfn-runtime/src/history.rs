@@ -10,10 +10,30 @@ use serde_json::{Map, Value, json};
 use sfn_core::StateType;
 
 use crate::clock::format_timestamp;
+use crate::executions::StartExecutionResponse;
 
 /// A state's input or output: shared between the states that pass it on and the events that
 /// record it, never copied.
 pub type Payload = Arc<Value>;
+
+/// What a `TaskSubmitted` event records as the service's answer to the submission.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submitted {
+    /// What the task's handler reported.
+    Output(Payload),
+    /// The `StartExecution` response of a nested execution, written out when read.
+    StartExecution(Box<StartExecutionResponse>),
+}
+
+impl Submitted {
+    /// The answer as JSON.
+    pub fn to_value(&self) -> std::borrow::Cow<'_, Value> {
+        match self {
+            Submitted::Output(v) => std::borrow::Cow::Borrowed(v),
+            Submitted::StartExecution(r) => std::borrow::Cow::Owned(r.to_value()),
+        }
+    }
+}
 
 /// One event of an execution's history.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +79,7 @@ pub struct TaskRef {
 pub enum EventKind {
     ExecutionStarted {
         input: Payload,
-        role_arn: String,
+        role_arn: Arc<str>,
     },
     ExecutionSucceeded {
         output: Payload,
@@ -100,7 +120,7 @@ pub enum EventKind {
     },
     TaskSubmitted {
         task: Arc<TaskRef>,
-        output: Payload,
+        output: Submitted,
     },
     TaskSucceeded {
         task: Arc<TaskRef>,
@@ -245,7 +265,7 @@ impl EventKind {
         Some(match self {
             EventKind::ExecutionStarted { input, role_arn } => (
                 "executionStartedEventDetails",
-                json!({"input": text(input), "inputDetails": untruncated, "roleArn": role_arn}),
+                json!({"input": text(input), "inputDetails": untruncated, "roleArn": &**role_arn}),
             ),
             EventKind::ExecutionSucceeded { output } => (
                 "executionSucceededEventDetails",
@@ -306,7 +326,7 @@ impl EventKind {
             EventKind::TaskStarted { task: t } => ("taskStartedEventDetails", task(t, Map::new())),
             EventKind::TaskSubmitted { task: t, output } => {
                 let mut m = Map::new();
-                m.insert("output".into(), text(output));
+                m.insert("output".into(), text(&output.to_value()));
                 m.insert("outputDetails".into(), untruncated);
                 ("taskSubmittedEventDetails", task(t, m))
             }

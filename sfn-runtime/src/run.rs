@@ -68,16 +68,17 @@ pub async fn execute(
         Clock::Real => system_now(),
     };
     let info = ExecutionInfo {
-        execution_arn: spec.execution_arn(),
-        state_machine_arn: spec.state_machine_arn(),
+        execution_arn: spec.execution_arn().into(),
+        state_machine_arn: spec.state_machine_arn().into(),
         role_arn: format!(
             "arn:aws:iam::{}:role/service-role/StepFunctions-{}-role",
             spec.account, spec.state_machine_name
-        ),
-        name: spec.execution_name,
-        state_machine_name: spec.state_machine_name,
-        region: spec.region,
-        input: spec.input,
+        )
+        .into(),
+        name: spec.execution_name.into(),
+        state_machine_name: spec.state_machine_name.into(),
+        region: spec.region.into(),
+        input: Arc::new(spec.input),
         start_time,
     };
     Ok(driver::run(plan, info, clock, tasks).await?)
@@ -92,7 +93,7 @@ impl Execution {
                 m.insert("status".into(), Value::String(outcome.status().into()));
                 match outcome {
                     Outcome::Succeeded(output) => {
-                        m.insert("output".into(), output.clone());
+                        m.insert("output".into(), Value::clone(output));
                     }
                     Outcome::Failed(f) | Outcome::TimedOut(f) | Outcome::Aborted(f) => {
                         m.insert(

@@ -28,17 +28,20 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sfn_core::StateMachine;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
 use tokio::task::{AbortHandle, JoinSet};
 
-use crate::clock::{Clock, format_timestamp, system_now};
+use crate::clock::{Clock, system_now};
 use crate::driver::{Progress, TaskContext, Tasks};
-use crate::executions::{ApiError, ExecutionDescription, ExecutionStatus, validate_execution_name};
+use crate::executions::StartExecutionResponse;
+use crate::executions::{
+    ApiError, DescriptionRef, ExecutionDescription, ExecutionStatus, validate_execution_name,
+};
 use crate::failure::Failure;
-use crate::history::{EventKind, HistoryEvent};
-use crate::interp::{Command, Event, Execution, ExecutionInfo, Outcome, TaskRequest};
+use crate::history::{EventKind, HistoryEvent, Submitted};
+use crate::interp::{Command, Event, Execution, ExecutionInfo, Outcome, TaskRequest, TaskToken};
 use crate::plan::{Plan, PlanError};
 
 /// The input field that links a child execution to the execution that started it.
@@ -304,6 +307,10 @@ struct Machine {
     name: Arc<str>,
     plan: Arc<Plan>,
     role_arn: Arc<str>,
+    region: Arc<str>,
+    /// `arn:<partition>:states:<region>:<account>:execution:<machine name>:`, the start of
+    /// its executions' ARNs.
+    execution_prefix: Box<str>,
 }
 
 /// One execution and what the service knows about it.
@@ -323,8 +330,9 @@ struct Exec {
 /// What the runtime keeps about a running task.
 #[derive(Default)]
 struct Slot {
-    /// Its `$$.Task.Token`, when it can be answered with `SendTask*`.
-    callback: Option<Box<str>>,
+    /// The id of its `TaskScheduled` event, which its `$$.Task.Token` carries, when it can be
+    /// answered with `SendTask*`.
+    callback: Option<u64>,
     /// The id of its handler's future.
     dispatch: Option<u64>,
     /// The child execution it waits for.
@@ -348,7 +356,9 @@ struct Core {
     queue: VecDeque<(u32, Event)>,
     commands: VecDeque<(u32, Command)>,
     slots: HashMap<TaskKey, Slot>,
-    callbacks: HashMap<Box<str>, TaskKey>,
+    /// Tasks that take a task token, by execution and `TaskScheduled` event id (what a token
+    /// names): the task's key.
+    callbacks: HashMap<(u32, u64), u64>,
     dispatch: HashMap<u64, TaskKey>,
     next_dispatch: u64,
     to_spawn: Vec<(u64, TaskRequest)>,
@@ -413,73 +423,6 @@ fn new_uuid() -> String {
         .to_string()
 }
 
-/// Java's `Double.toString` of epoch seconds, as the service writes `startDate` in responses.
-fn java_seconds(ms: i64) -> String {
-    let digits = ms.to_string();
-    if ms <= 0 || digits.len() < 11 {
-        return format!("{}", ms as f64 / 1000.0);
-    }
-    let int_digits = digits.len() - 3;
-    let trimmed = digits.trim_end_matches('0');
-    let (first, rest) = trimmed.split_at(1);
-    let rest = if rest.is_empty() { "0" } else { rest };
-    format!("{first}.{rest}E{}", int_digits - 1)
-}
-
-/// An HTTP date: `Thu, 06 Nov 2025 12:35:23 GMT`.
-fn http_date(ms: i64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let iso = format_timestamp(ms);
-    let day = ms.div_euclid(86_400_000).rem_euclid(7) as usize;
-    let month = iso[5..7].parse::<usize>().unwrap_or(1).clamp(1, 12);
-    format!(
-        "{}, {} {} {} {} GMT",
-        DAYS[day],
-        &iso[8..10],
-        MONTHS[month - 1],
-        &iso[0..4],
-        &iso[11..19]
-    )
-}
-
-/// The `StartExecution` response as an optimized integration returns it, with the SDK's
-/// HTTP metadata.
-fn start_response(execution_arn: &str, start_date: i64) -> Value {
-    let request_id = new_uuid();
-    let body_len = format!(
-        "{{\"executionArn\":\"{execution_arn}\",\"startDate\":{}}}",
-        java_seconds(start_date)
-    )
-    .len()
-    .to_string();
-    let date = http_date(start_date);
-    json!({
-        "ExecutionArn": execution_arn,
-        "SdkHttpMetadata": {
-            "AllHttpHeaders": {
-                "x-amzn-RequestId": [request_id],
-                "connection": ["keep-alive"],
-                "Content-Length": [body_len],
-                "Date": [date],
-                "Content-Type": ["application/x-amz-json-1.0"],
-            },
-            "HttpHeaders": {
-                "connection": "keep-alive",
-                "Content-Length": body_len,
-                "Content-Type": "application/x-amz-json-1.0",
-                "Date": date,
-                "x-amzn-RequestId": request_id,
-            },
-            "HttpStatusCode": 200,
-        },
-        "SdkResponseMetadata": {"RequestId": request_id},
-        "StartDate": start_date,
-    })
-}
-
 impl Core {
     fn new(account: String, region: String, now: i64) -> Self {
         Core {
@@ -525,9 +468,12 @@ impl Core {
     }
 
     fn register(&mut self, arn: String, plan: Arc<Plan>) -> String {
-        let (_, account, name) = parse_machine_arn(&arn).expect("checked by machine_arn");
+        let (region, account, name) = parse_machine_arn(&arn).expect("checked by machine_arn");
         let role_arn: Arc<str> =
             format!("arn:aws:iam::{account}:role/service-role/StepFunctions-{name}-role").into();
+        let execution_prefix =
+            format!("arn:aws:states:{region}:{account}:execution:{name}:").into();
+        let region: Arc<str> = region.into();
         let name: Arc<str> = name.into();
         let arn: Arc<str> = arn.into();
         let machine = Machine {
@@ -535,6 +481,8 @@ impl Core {
             name,
             plan,
             role_arn,
+            region,
+            execution_prefix,
         };
         match self.machine_by_arn.get(&arn) {
             Some(&i) => self.machines[i] = machine,
@@ -587,15 +535,12 @@ impl Core {
         };
         let input = request.input.unwrap_or_else(|| Value::Object(Map::new()));
         let machine = &self.machines[m];
-        let (region, account, _) =
-            parse_machine_arn(&machine.arn).expect("a registered ARN is valid");
-        let execution_arn = format!(
-            "arn:aws:states:{region}:{account}:execution:{}:{name}",
-            machine.name
-        );
+        let mut execution_arn = String::with_capacity(machine.execution_prefix.len() + name.len());
+        execution_arn.push_str(&machine.execution_prefix);
+        execution_arn.push_str(&name);
         if let Some(&existing) = self.exec_by_arn.get(execution_arn.as_str()) {
             let e = &self.execs[existing as usize];
-            if e.stop.is_none() && e.exec.info().input == input {
+            if e.stop.is_none() && *e.exec.info().input == input {
                 return Ok((existing, false));
             }
             return Err(ApiError::ExecutionAlreadyExists(execution_arn));
@@ -607,14 +552,15 @@ impl Core {
                 .map(Into::into),
             _ => None,
         };
+        let execution_arn: Arc<str> = execution_arn.into();
         let info = ExecutionInfo {
             execution_arn: execution_arn.clone(),
-            name,
-            state_machine_arn: machine.arn.to_string(),
-            state_machine_name: machine.name.to_string(),
-            role_arn: machine.role_arn.to_string(),
-            region: region.to_owned(),
-            input,
+            name: name.into(),
+            state_machine_arn: machine.arn.clone(),
+            state_machine_name: machine.name.clone(),
+            role_arn: machine.role_arn.clone(),
+            region: machine.region.clone(),
+            input: Arc::new(input),
             start_time: self.now,
         };
         let index = u32::try_from(self.execs.len()).expect("fewer than 2^32 executions");
@@ -627,7 +573,7 @@ impl Core {
             waiters: Vec::new(),
             timers: 0,
         });
-        self.exec_by_arn.insert(execution_arn.into(), index);
+        self.exec_by_arn.insert(execution_arn, index);
         Ok((index, true))
     }
 
@@ -660,28 +606,34 @@ impl Core {
         if waiters.is_empty() {
             return;
         }
-        let description = self.describe(e);
-        for (p, token, pattern) in waiters {
+        for &(p, token, _) in &waiters {
             self.forget_task((p, token));
-            let event = match description.status {
-                ExecutionStatus::Succeeded => Event::TaskSucceeded {
-                    token,
-                    output: description.sync_output(pattern == Pattern::Sync2),
-                },
-                _ => Event::TaskFailed {
-                    token,
-                    failure: Failure::new("States.TaskFailed", description.failure_cause()),
-                },
-            };
-            self.queue.push_back((p, event));
         }
+        let description = self.describe_ref(e);
+        let events: Vec<_> = waiters
+            .into_iter()
+            .map(|(p, token, pattern)| {
+                let event = match description.status {
+                    ExecutionStatus::Succeeded => Event::TaskSucceeded {
+                        token,
+                        output: description.sync_output(pattern == Pattern::Sync2),
+                    },
+                    _ => Event::TaskFailed {
+                        token,
+                        failure: Failure::new("States.TaskFailed", description.failure_cause()),
+                    },
+                };
+                (p, event)
+            })
+            .collect();
+        self.queue.extend(events);
     }
 
     /// Drops what the runtime keeps about a task that has ended.
     fn forget_task(&mut self, key: TaskKey) -> Option<Slot> {
         let slot = self.slots.remove(&key)?;
-        if let Some(cb) = &slot.callback {
-            self.callbacks.remove(cb);
+        if let Some(cb) = slot.callback {
+            self.callbacks.remove(&(key.0, cb));
         }
         if let Some(d) = slot.dispatch {
             self.dispatch.remove(&d);
@@ -695,14 +647,43 @@ impl Core {
         Some(slot)
     }
 
+    /// What `.sync` results and failure causes need of an execution, borrowed.
+    fn describe_ref(&self, e: u32) -> DescriptionRef<'_> {
+        let x = &self.execs[e as usize];
+        let info = x.exec.info();
+        let (status, output, failure) = match x.exec.outcome() {
+            None => (ExecutionStatus::Running, None, None),
+            Some(Outcome::Succeeded(v)) => (ExecutionStatus::Succeeded, Some(&**v), None),
+            Some(Outcome::Failed(f)) => (ExecutionStatus::Failed, None, Some(f)),
+            Some(Outcome::TimedOut(f)) => (ExecutionStatus::TimedOut, None, Some(f)),
+            Some(Outcome::Aborted(f)) => (ExecutionStatus::Aborted, None, Some(f)),
+        };
+        DescriptionRef {
+            execution_arn: &info.execution_arn,
+            state_machine_arn: &info.state_machine_arn,
+            name: &info.name,
+            status,
+            start_date: info.start_time,
+            stop_date: x.stop,
+            input: &info.input,
+            output,
+            error: failure.and_then(|f| f.error.as_deref()),
+            cause: failure.and_then(|f| f.cause.as_deref()),
+            trace_header: x.trace_header.as_deref(),
+        }
+    }
+
     fn describe(&self, e: u32) -> ExecutionDescription {
         let x = &self.execs[e as usize];
         let info = x.exec.info();
         let (status, output, error, cause) = match x.exec.outcome() {
             None => (ExecutionStatus::Running, None, None, None),
-            Some(Outcome::Succeeded(v)) => {
-                (ExecutionStatus::Succeeded, Some(v.clone()), None, None)
-            }
+            Some(Outcome::Succeeded(v)) => (
+                ExecutionStatus::Succeeded,
+                Some(Value::clone(v)),
+                None,
+                None,
+            ),
             Some(Outcome::Failed(f)) => (
                 ExecutionStatus::Failed,
                 None,
@@ -723,13 +704,13 @@ impl Core {
             ),
         };
         ExecutionDescription {
-            execution_arn: info.execution_arn.clone(),
-            state_machine_arn: info.state_machine_arn.clone(),
-            name: info.name.clone(),
+            execution_arn: info.execution_arn.to_string(),
+            state_machine_arn: info.state_machine_arn.to_string(),
+            name: info.name.to_string(),
             status,
             start_date: info.start_time,
             stop_date: x.stop,
-            input: info.input.clone(),
+            input: Value::clone(&info.input),
             output,
             error,
             cause,
@@ -781,8 +762,8 @@ impl Core {
                         ..Slot::default()
                     };
                     if takes_token(&request.resource) {
-                        let cb: Box<str> = request.task_token.to_string().into();
-                        self.callbacks.insert(cb.clone(), (e, token));
+                        let cb = request.task_token.event;
+                        self.callbacks.insert((e, cb), token);
                         slot.callback = Some(cb);
                     }
                     self.slots.insert((e, token), slot);
@@ -887,7 +868,10 @@ impl Core {
             }
         };
         let x = &self.execs[child as usize];
-        let response = start_response(&x.exec.info().execution_arn, x.exec.info().start_time);
+        let response = StartExecutionResponse::new(
+            x.exec.info().execution_arn.clone(),
+            x.exec.info().start_time,
+        );
         let mut slot = Slot::default();
         match pattern {
             Pattern::RequestResponse => {
@@ -895,13 +879,13 @@ impl Core {
                     e,
                     Event::TaskSucceeded {
                         token,
-                        output: response,
+                        output: response.to_value(),
                     },
                 ));
             }
             Pattern::Callback | Pattern::Sync | Pattern::Sync2 => {
-                let cb: Box<str> = request.task_token.to_string().into();
-                self.callbacks.insert(cb.clone(), (e, token));
+                let cb = request.task_token.event;
+                self.callbacks.insert((e, cb), token);
                 slot.callback = Some(cb);
                 if pattern != Pattern::Callback {
                     slot.child = Some((child, pattern));
@@ -912,7 +896,7 @@ impl Core {
                     e,
                     Event::TaskSubmitted {
                         token,
-                        output: response,
+                        output: Submitted::StartExecution(Box::new(response)),
                     },
                 ));
             }
@@ -979,7 +963,10 @@ impl Core {
     fn progress(&mut self, d: u64, progress: Progress) {
         if let Some(&(e, token)) = self.dispatch.get(&d) {
             let event = match progress {
-                Progress::Submitted(output) => Event::TaskSubmitted { token, output },
+                Progress::Submitted(output) => Event::TaskSubmitted {
+                    token,
+                    output: Submitted::Output(Arc::new(output)),
+                },
                 Progress::Heartbeat => Event::TaskHeartbeat { token },
             };
             self.queue.push_back((e, event));
@@ -993,7 +980,7 @@ impl Core {
         if let Some(slot) = self.slots.remove(&(e, token))
             && let Some(cb) = slot.callback
         {
-            self.callbacks.remove(&cb);
+            self.callbacks.remove(&(e, cb));
         }
         let event = match result {
             Ok(output) => Event::TaskSucceeded { token, output },
@@ -1004,24 +991,30 @@ impl Core {
 
     /// The task of a token, or AWS's error for the token.
     fn callback(&self, token: &str) -> Result<TaskKey, ApiError> {
-        if let Some(&key) = self.callbacks.get(token) {
-            return Ok(key);
-        }
         // Tokens are `<execution ARN>#<state>#<id of the TaskScheduled event>`.
         let mut parts = token.rsplitn(3, '#');
-        let (Some(id), Some(_state), Some(arn)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(id), Some(state), Some(arn)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(ApiError::InvalidToken);
         };
-        let Ok(id) = id.parse::<usize>() else {
+        let Ok(id) = id.parse::<u64>() else {
             return Err(ApiError::InvalidToken);
         };
         if token.len() > 1024 || !arn.starts_with("arn:") {
             return Err(ApiError::InvalidToken);
         }
-        let issued = self.exec_by_arn.get(arn).is_some_and(|&e| {
-            let history = self.execs[e as usize].exec.history();
+        let Some(&e) = self.exec_by_arn.get(arn) else {
+            return Err(ApiError::TaskDoesNotExist);
+        };
+        let exec = &self.execs[e as usize].exec;
+        if let Some(&t) = self.callbacks.get(&(e, id))
+            && exec.task_state(t).is_some_and(|name| **name == *state)
+        {
+            return Ok((e, t));
+        }
+        let issued = usize::try_from(id).is_ok_and(|id| {
             id >= 1
-                && history
+                && exec
+                    .history()
                     .get(id - 1)
                     .is_some_and(|ev| matches!(ev.kind, EventKind::TaskScheduled { .. }))
         });
@@ -1065,17 +1058,22 @@ impl Core {
         let mut waiting: Vec<(TaskKey, WaitingTask)> = self
             .callbacks
             .iter()
-            .map(|(token, &key)| {
-                let execution_arn = self.execs[key.0 as usize].exec.info().execution_arn.clone();
-                let state_name = token.rsplit('#').nth(1).unwrap_or_default().to_owned();
-                (
-                    key,
+            .filter_map(|(&(e, event), &token)| {
+                let info = self.execs[e as usize].exec.info();
+                let state = self.execs[e as usize].exec.task_state(token)?.clone();
+                let task_token = TaskToken {
+                    execution_arn: info.execution_arn.clone(),
+                    state,
+                    event,
+                };
+                Some((
+                    (e, token),
                     WaitingTask {
-                        execution_arn,
-                        state_name,
-                        task_token: token.to_string(),
+                        execution_arn: info.execution_arn.to_string(),
+                        state_name: task_token.state.to_string(),
+                        task_token: task_token.to_string(),
                     },
-                )
+                ))
             })
             .collect();
         waiting.sort_by_key(|(k, _)| *k);
@@ -1085,7 +1083,7 @@ impl Core {
                 .execs
                 .iter()
                 .filter(|x| x.stop.is_none())
-                .map(|x| x.exec.info().execution_arn.clone())
+                .map(|x| x.exec.info().execution_arn.to_string())
                 .collect(),
         }
     }
@@ -1179,7 +1177,7 @@ impl Runtime {
         }
         let info = core.execs[e as usize].exec.info();
         let started = StartedExecution {
-            execution_arn: info.execution_arn.clone(),
+            execution_arn: info.execution_arn.to_string(),
             start_date: info.start_time,
         };
         drop(core);
@@ -1235,7 +1233,7 @@ impl Runtime {
             .rev()
             .filter(|&e| {
                 let info = core.execs[e as usize].exec.info();
-                state_machine_arn.is_none_or(|a| a == info.state_machine_arn)
+                state_machine_arn.is_none_or(|a| *a == *info.state_machine_arn)
             })
             .map(|e| {
                 let d = core.describe(e);
@@ -1492,7 +1490,7 @@ impl Runtime {
             .execs
             .iter()
             .filter(|x| x.parent == Some(e))
-            .map(|x| x.exec.info().execution_arn.clone())
+            .map(|x| x.exec.info().execution_arn.to_string())
             .collect())
     }
 
@@ -1502,7 +1500,7 @@ impl Runtime {
         let e = core.exec_index(execution_arn)?;
         Ok(core.execs[e as usize]
             .parent
-            .map(|p| core.execs[p as usize].exec.info().execution_arn.clone()))
+            .map(|p| core.execs[p as usize].exec.info().execution_arn.to_string()))
     }
 
     /// The tree of executions under `execution_arn`, one line each: name, status, duration,
@@ -1619,19 +1617,5 @@ mod tests {
             Some(Pattern::Callback)
         );
         assert_eq!(p("arn:aws:states:::lambda:invoke"), None);
-    }
-
-    #[test]
-    fn responses_carry_the_sdk_metadata() {
-        assert_eq!(java_seconds(1_762_432_523_436), "1.762432523436E9");
-        assert_eq!(java_seconds(1_762_432_523_000), "1.762432523E9");
-        assert_eq!(
-            http_date(1_762_432_523_436),
-            "Thu, 06 Nov 2025 12:35:23 GMT"
-        );
-        let arn = "arn:aws:states:us-east-1:111111111111:execution:statemachine_create_and_record_execution_00000001:TestStartTarget";
-        let r = start_response(arn, 1_762_432_523_436);
-        assert_eq!(r["SdkHttpMetadata"]["HttpHeaders"]["Content-Length"], "161");
-        assert_eq!(r["StartDate"], 1_762_432_523_436_i64);
     }
 }

@@ -232,7 +232,7 @@ impl Execution {
         if s.is_distributed() {
             self.start_map_run(fid, node, s);
         }
-        let token = self.token();
+        let token = self.frame_token(fid);
         self.frames[fid].wait = Wait::Items {
             token,
             pending: Box::new(PendingRead {
@@ -446,7 +446,7 @@ impl Execution {
                 objects,
                 result,
             }) => {
-                let token = self.token();
+                let token = self.frame_token(fid);
                 self.frames[fid].wait = Wait::Results {
                     token,
                     pending: Box::new(PendingWrite { raw, result }),

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use sfn_core::State;
 
 use crate::failure::Failure;
-use crate::history::{EventKind, HistoryEvent, Payload};
+use crate::history::{EventKind, HistoryEvent, Payload, Submitted};
 use crate::plan::{BlockId, Node, Plan, StateId};
 
 pub(crate) use task::task_ref;
@@ -36,19 +36,19 @@ pub type FrameId = usize;
 #[derive(Debug, Clone)]
 pub struct ExecutionInfo {
     /// The execution's ARN.
-    pub execution_arn: String,
+    pub execution_arn: Arc<str>,
     /// The execution's name.
-    pub name: String,
+    pub name: Arc<str>,
     /// The state machine's ARN.
-    pub state_machine_arn: String,
+    pub state_machine_arn: Arc<str>,
     /// The state machine's name.
-    pub state_machine_name: String,
+    pub state_machine_name: Arc<str>,
     /// The role the execution runs as.
-    pub role_arn: String,
+    pub role_arn: Arc<str>,
     /// The Region.
-    pub region: String,
-    /// The execution's input.
-    pub input: Value,
+    pub region: Arc<str>,
+    /// The execution's input, shared with its first state and its `ExecutionStarted` event.
+    pub input: Payload,
     /// When the execution started (milliseconds since the epoch).
     pub start_time: i64,
 }
@@ -56,8 +56,8 @@ pub struct ExecutionInfo {
 /// How an execution ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
-    /// It succeeded with this output.
-    Succeeded(Value),
+    /// It succeeded with this output (shared with its `ExecutionSucceeded` event).
+    Succeeded(Payload),
     /// It failed.
     Failed(Failure),
     /// It exceeded its `TimeoutSeconds`.
@@ -148,7 +148,7 @@ pub enum Event {
         /// The token of [`Command::RunTask`].
         token: u64,
         /// The service's answer to the submission.
-        output: Value,
+        output: Submitted,
     },
     /// The task with this token is alive (`SendTaskHeartbeat`).
     TaskHeartbeat {
@@ -287,10 +287,6 @@ pub struct Execution {
     timeout_token: Option<u64>,
     /// The distributed Maps running now, by frame.
     map_runs: HashMap<FrameId, map::MapRun>,
-    /// The Region, as task events record it.
-    region: Arc<str>,
-    /// The execution's ARN, as task tokens carry it.
-    execution_arn: Arc<str>,
 }
 
 impl Execution {
@@ -308,8 +304,6 @@ impl Execution {
             commands: Vec::new(),
             timeout_token: None,
             map_runs: HashMap::new(),
-            region: Arc::from(info.region.as_str()),
-            execution_arn: Arc::from(info.execution_arn.as_str()),
             info,
         }
     }
@@ -317,7 +311,7 @@ impl Execution {
     /// Starts the execution at time `now` and runs it until it waits or ends.
     pub fn start(&mut self, now: i64) -> Vec<Command> {
         self.now = now;
-        let input = Arc::new(self.info.input.clone());
+        let input = self.info.input.clone();
         let role_arn = self.info.role_arn.clone();
         self.record(
             0,
@@ -449,8 +443,19 @@ impl Execution {
         &self.info
     }
 
+    /// The state running the task `token` names, while it runs.
+    pub fn task_state(&self, token: u64) -> Option<&Arc<str>> {
+        let fid = self.frame_waiting_on(token)?;
+        match &self.frames[fid].wait {
+            Wait::Task { token: t, .. } if *t == token => Some(&self.node(fid).name),
+            _ => None,
+        }
+    }
+
     fn frame_waiting_on(&self, token: u64) -> Option<FrameId> {
-        self.frames.iter().position(|f| match &f.wait {
+        let fid = usize::try_from(token >> 32).ok()?;
+        let f = self.frames.get(fid)?;
+        let waits = match &f.wait {
             Wait::Task { token: t, attempt } => {
                 *t == token
                     || attempt.timeout_token() == Some(token)
@@ -461,7 +466,8 @@ impl Execution {
             | Wait::Items { token: t, .. }
             | Wait::Results { token: t, .. } => *t == token,
             _ => false,
-        })
+        };
+        waits.then_some(fid)
     }
 
     fn run(&mut self) {
@@ -485,6 +491,12 @@ impl Execution {
         let t = self.next_token;
         self.next_token += 1;
         t
+    }
+
+    /// A token for something frame `fid` waits on: the frame in the high 32 bits, so an
+    /// event finds its frame at once ([`Execution::frame_waiting_on`]).
+    fn frame_token(&mut self, fid: FrameId) -> u64 {
+        ((fid as u64) << 32) | (self.token() & 0xFFFF_FFFF)
     }
 
     /// Appends an event after `prev` and returns its id.
@@ -614,7 +626,7 @@ impl Execution {
         let Some(delay) = self.retry_delay(fid, node, failure) else {
             return false;
         };
-        let token = self.token();
+        let token = self.frame_token(fid);
         self.frames[fid].wait = Wait::Retry { token };
         self.commands.push(Command::StartTimer {
             token,
@@ -664,7 +676,7 @@ impl Execution {
                         output: output.clone(),
                     },
                 );
-                self.outcome = Some(Outcome::Succeeded(Value::clone(&output)));
+                self.outcome = Some(Outcome::Succeeded(output));
             }
             Err(f) => {
                 self.record(
@@ -743,14 +755,14 @@ impl Execution {
         }
         let mut ctx = json!({
             "Execution": {
-                "Id": i.execution_arn,
-                "Input": i.input,
+                "Id": &*i.execution_arn,
+                "Input": &*i.input,
                 "StartTime": crate::clock::format_timestamp(i.start_time),
-                "Name": i.name,
-                "RoleArn": i.role_arn,
+                "Name": &*i.name,
+                "RoleArn": &*i.role_arn,
                 "RedriveCount": 0,
             },
-            "StateMachine": {"Id": i.state_machine_arn, "Name": i.state_machine_name},
+            "StateMachine": {"Id": &*i.state_machine_arn, "Name": &*i.state_machine_name},
             "State": state,
         });
         if let Some((k, v)) = extra {

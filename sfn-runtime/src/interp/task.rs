@@ -8,8 +8,8 @@ use sfn_core::{Catcher, JitterStrategy, Nullable, OrExpr, QueryLanguage, State, 
 use super::pass::Produced;
 use super::{Command, Execution, FrameId, Wait};
 use crate::failure::{Failure, names};
-use crate::history::Payload;
 use crate::history::{EventKind, TaskFamily, TaskRef, boxed};
+use crate::history::{Payload, Submitted};
 use crate::plan::Node;
 
 /// A task to run, as the interpreter hands it out.
@@ -107,7 +107,7 @@ pub(crate) fn task_ref(resource: &str) -> TaskRef {
 impl Execution {
     pub(super) fn task(&mut self, fid: FrameId, node: &Node, s: &Task) {
         let task_token = TaskToken {
-            execution_arn: self.execution_arn.clone(),
+            execution_arn: self.info.execution_arn.clone(),
             state: node.name.clone(),
             event: self.history.len() as u64 + 1,
         };
@@ -185,7 +185,7 @@ impl Execution {
             fid,
             EventKind::TaskScheduled {
                 task: task.clone(),
-                region: self.region.clone(),
+                region: self.info.region.clone(),
                 parameters: input.clone(),
                 timeout: s
                     .timeout_seconds
@@ -202,9 +202,9 @@ impl Execution {
             },
         );
         self.record_in(fid, EventKind::TaskStarted { task: task.clone() });
-        let token = self.token();
+        let token = self.frame_token(fid);
         let timeout_token = timeout.map(|secs| {
-            let t = self.token();
+            let t = self.frame_token(fid);
             let at = self.now
                 + i64::try_from(secs)
                     .unwrap_or(i64::MAX / 1000)
@@ -212,7 +212,7 @@ impl Execution {
             self.commands.push(Command::StartTimer { token: t, at });
             t
         });
-        let heartbeat = heartbeat.map(|secs| (secs, self.heartbeat_timer(secs)));
+        let heartbeat = heartbeat.map(|secs| (secs, self.heartbeat_timer(fid, secs)));
         self.frames[fid].wait = Wait::Task {
             token,
             attempt: Attempt {
@@ -302,8 +302,8 @@ impl Execution {
     }
 
     /// Starts a heartbeat timer of `seconds`.
-    fn heartbeat_timer(&mut self, seconds: u64) -> u64 {
-        let token = self.token();
+    fn heartbeat_timer(&mut self, fid: FrameId, seconds: u64) -> u64 {
+        let token = self.frame_token(fid);
         let at = self.now
             + i64::try_from(seconds)
                 .unwrap_or(i64::MAX / 1000)
@@ -321,25 +321,19 @@ impl Execution {
             return;
         };
         self.commands.push(Command::Cancel { token: old });
-        let new = self.heartbeat_timer(seconds);
+        let new = self.heartbeat_timer(fid, seconds);
         if let Wait::Task { attempt, .. } = &mut self.frames[fid].wait {
             attempt.heartbeat = Some((seconds, new));
         }
     }
 
     /// The task's service accepted the request (`.sync`, `.waitForTaskToken`): `TaskSubmitted`.
-    pub(super) fn task_submitted(&mut self, fid: FrameId, output: Value) {
+    pub(super) fn task_submitted(&mut self, fid: FrameId, output: Submitted) {
         let Wait::Task { attempt, .. } = &self.frames[fid].wait else {
             return;
         };
         let task = attempt.task.clone();
-        self.record_in(
-            fid,
-            EventKind::TaskSubmitted {
-                task,
-                output: Arc::new(output),
-            },
-        );
+        self.record_in(fid, EventKind::TaskSubmitted { task, output });
     }
 
     pub(super) fn task_failed(&mut self, fid: FrameId, failure: Failure) {

@@ -15,7 +15,7 @@ impl Execution {
     pub(super) fn wait(&mut self, fid: FrameId, node: &Node, s: &WaitState) {
         match self.wait_until(fid, node, s) {
             Ok(at) => {
-                let token = self.token();
+                let token = self.frame_token(fid);
                 self.frames[fid].wait = Wait::Timer { token };
                 self.commands.push(Command::StartTimer { token, at });
             }
