@@ -210,20 +210,7 @@ fn info(spec: &ExecutionSpec, clock: Clock) -> ExecutionInfo {
     let Clock::Virtual { start } = clock else {
         unreachable!("the benchmarks run on virtual time")
     };
-    ExecutionInfo {
-        execution_arn: spec.execution_arn().into(),
-        state_machine_arn: spec.state_machine_arn().into(),
-        role_arn: format!(
-            "arn:aws:iam::{}:role/service-role/StepFunctions-{}-role",
-            spec.account, spec.state_machine_name
-        )
-        .into(),
-        name: spec.execution_name.clone().into(),
-        state_machine_name: spec.state_machine_name.clone().into(),
-        region: spec.region.clone().into(),
-        input: Arc::new(spec.input.clone()),
-        start_time: start,
-    }
+    spec.execution_info(start)
 }
 
 /// The state transitions of a finished execution: the states it entered.

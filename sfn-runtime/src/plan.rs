@@ -98,9 +98,11 @@ impl Plan {
         self.history_hint.load(Ordering::Relaxed).min(1 << 16)
     }
 
-    /// An execution of this plan ended with `events` events.
+    /// An execution of this plan has recorded `events` events (when it waits or ends).
     pub(crate) fn record_history_len(&self, events: usize) {
-        self.history_hint.fetch_max(events, Ordering::Relaxed);
+        if self.history_hint.load(Ordering::Relaxed) < events {
+            self.history_hint.fetch_max(events, Ordering::Relaxed);
+        }
     }
 
     fn block(&mut self, start_at: &str, states: &States, language: QueryLanguage) -> BlockId {

@@ -8,7 +8,8 @@ use sfn_core::StateMachine;
 
 use crate::clock::{Clock, system_now};
 use crate::driver::{self, DriveError, Tasks};
-use crate::interp::{Execution, ExecutionInfo, Outcome};
+use crate::executions::{ApiError, validate_execution_name};
+use crate::interp::{Execution, ExecutionInfo, MachineInfo, Outcome};
 use crate::plan::{Plan, PlanError};
 
 /// Who runs an execution, and with what.
@@ -42,6 +43,20 @@ impl ExecutionSpec {
             self.region, self.account, self.state_machine_name, self.execution_name
         )
     }
+
+    /// Who and where the execution is, for [`Execution::new`], started at `start_time`.
+    pub fn execution_info(&self, start_time: i64) -> ExecutionInfo {
+        ExecutionInfo {
+            execution_arn: self.execution_arn().into(),
+            machine: Arc::new(MachineInfo::new(
+                &self.region,
+                &self.account,
+                &self.state_machine_name,
+            )),
+            input: Arc::new(self.input.clone()),
+            start_time,
+        }
+    }
 }
 
 /// Why a definition could not run.
@@ -53,6 +68,9 @@ pub enum RunError {
     /// The execution could not finish.
     #[error(transparent)]
     Drive(#[from] DriveError),
+    /// The execution's name is not one AWS accepts.
+    #[error(transparent)]
+    Name(#[from] ApiError),
 }
 
 /// Validates, compiles and runs a definition to its end.
@@ -62,25 +80,13 @@ pub async fn execute(
     clock: Clock,
     tasks: &Tasks,
 ) -> Result<Execution, RunError> {
+    validate_execution_name(&spec.execution_name)?;
     let plan = Arc::new(Plan::compile(machine)?);
     let start_time = match clock {
         Clock::Virtual { start } => start,
         Clock::Real => system_now(),
     };
-    let info = ExecutionInfo {
-        execution_arn: spec.execution_arn().into(),
-        state_machine_arn: spec.state_machine_arn().into(),
-        role_arn: format!(
-            "arn:aws:iam::{}:role/service-role/StepFunctions-{}-role",
-            spec.account, spec.state_machine_name
-        )
-        .into(),
-        name: spec.execution_name.into(),
-        state_machine_name: spec.state_machine_name.into(),
-        region: spec.region.into(),
-        input: Arc::new(spec.input),
-        start_time,
-    };
+    let info = spec.execution_info(start_time);
     Ok(driver::run(plan, info, clock, tasks).await?)
 }
 

@@ -41,7 +41,9 @@ use crate::executions::{
 };
 use crate::failure::Failure;
 use crate::history::{EventKind, HistoryEvent, Submitted};
-use crate::interp::{Command, Event, Execution, ExecutionInfo, Outcome, TaskRequest, TaskToken};
+use crate::interp::{
+    Command, Event, Execution, ExecutionInfo, MachineInfo, Outcome, TaskRequest, TaskToken,
+};
 use crate::plan::{Plan, PlanError};
 
 /// The input field that links a child execution to the execution that started it.
@@ -303,11 +305,8 @@ enum Pattern {
 
 /// A registered state machine.
 struct Machine {
-    arn: Arc<str>,
-    name: Arc<str>,
+    info: Arc<MachineInfo>,
     plan: Arc<Plan>,
-    role_arn: Arc<str>,
-    region: Arc<str>,
     /// `arn:<partition>:states:<region>:<account>:execution:<machine name>:`, the start of
     /// its executions' ARNs.
     execution_prefix: Box<str>,
@@ -341,13 +340,55 @@ struct Slot {
 
 type TaskKey = (u32, u64);
 
+/// Every execution, by index, in chunks of fixed size: a runtime holding a million
+/// executions neither reserves room for another million nor moves them as it grows.
+#[derive(Default)]
+struct Execs {
+    chunks: Vec<Vec<Exec>>,
+    len: usize,
+}
+
+impl Execs {
+    const CHUNK: usize = 1024;
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, x: Exec) {
+        if self.len % Self::CHUNK == 0 {
+            self.chunks.push(Vec::with_capacity(Self::CHUNK));
+        }
+        self.chunks.last_mut().expect("a chunk with room").push(x);
+        self.len += 1;
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Exec> {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl std::ops::Index<usize> for Execs {
+    type Output = Exec;
+
+    fn index(&self, i: usize) -> &Exec {
+        &self.chunks[i / Self::CHUNK][i % Self::CHUNK]
+    }
+}
+
+impl std::ops::IndexMut<usize> for Execs {
+    fn index_mut(&mut self, i: usize) -> &mut Exec {
+        &mut self.chunks[i / Self::CHUNK][i % Self::CHUNK]
+    }
+}
+
 /// Everything the service holds, behind one lock.
 struct Core {
     account: String,
     region: String,
     machines: Vec<Machine>,
     machine_by_arn: HashMap<Arc<str>, usize>,
-    execs: Vec<Exec>,
+    execs: Execs,
     exec_by_arn: HashMap<Arc<str>, u32>,
     now: i64,
     timers: BTreeMap<(i64, u64), TaskKey>,
@@ -363,6 +404,8 @@ struct Core {
     next_dispatch: u64,
     to_spawn: Vec<(u64, TaskRequest)>,
     to_abort: Vec<u64>,
+    /// The commands of one step, reused.
+    scratch: Vec<Command>,
 }
 
 fn nested_pattern(resource: &str) -> Option<Pattern> {
@@ -430,7 +473,7 @@ impl Core {
             region,
             machines: Vec::new(),
             machine_by_arn: HashMap::new(),
-            execs: Vec::new(),
+            execs: Execs::default(),
             exec_by_arn: HashMap::new(),
             now,
             timers: BTreeMap::new(),
@@ -444,6 +487,7 @@ impl Core {
             next_dispatch: 1,
             to_spawn: Vec::new(),
             to_abort: Vec::new(),
+            scratch: Vec::new(),
         }
     }
 
@@ -469,19 +513,16 @@ impl Core {
 
     fn register(&mut self, arn: String, plan: Arc<Plan>) -> String {
         let (region, account, name) = parse_machine_arn(&arn).expect("checked by machine_arn");
-        let role_arn: Arc<str> =
-            format!("arn:aws:iam::{account}:role/service-role/StepFunctions-{name}-role").into();
         let execution_prefix =
             format!("arn:aws:states:{region}:{account}:execution:{name}:").into();
-        let region: Arc<str> = region.into();
-        let name: Arc<str> = name.into();
+        let info = Arc::new(MachineInfo {
+            arn: arn.clone(),
+            ..MachineInfo::new(region, account, name)
+        });
         let arn: Arc<str> = arn.into();
         let machine = Machine {
-            arn: arn.clone(),
-            name,
+            info,
             plan,
-            role_arn,
-            region,
             execution_prefix,
         };
         match self.machine_by_arn.get(&arn) {
@@ -555,11 +596,7 @@ impl Core {
         let execution_arn: Arc<str> = execution_arn.into();
         let info = ExecutionInfo {
             execution_arn: execution_arn.clone(),
-            name: name.into(),
-            state_machine_arn: machine.arn.clone(),
-            state_machine_name: machine.name.clone(),
-            role_arn: machine.role_arn.clone(),
-            region: machine.region.clone(),
+            machine: machine.info.clone(),
             input: Arc::new(input),
             start_time: self.now,
         };
@@ -597,6 +634,7 @@ impl Core {
         let now = self.now;
         let x = &mut self.execs[e as usize];
         x.stop = Some(now);
+        x.exec.release();
         if x.timers > 0 {
             x.timers = 0;
             self.timers.retain(|_, k| k.0 != e);
@@ -660,8 +698,8 @@ impl Core {
         };
         DescriptionRef {
             execution_arn: &info.execution_arn,
-            state_machine_arn: &info.state_machine_arn,
-            name: &info.name,
+            state_machine_arn: &info.machine.arn,
+            name: info.name(),
             status,
             start_date: info.start_time,
             stop_date: x.stop,
@@ -705,8 +743,8 @@ impl Core {
         };
         ExecutionDescription {
             execution_arn: info.execution_arn.to_string(),
-            state_machine_arn: info.state_machine_arn.to_string(),
-            name: info.name.to_string(),
+            state_machine_arn: info.machine.arn.clone(),
+            name: info.name().to_owned(),
             status,
             start_date: info.start_time,
             stop_date: x.stop,
@@ -731,8 +769,11 @@ impl Core {
                 if x.stop.is_some() {
                     continue;
                 }
-                let commands = x.exec.handle(event, self.now);
-                self.after(e, commands);
+                let mut commands = std::mem::take(&mut self.scratch);
+                x.exec.handle_into(event, self.now, &mut commands);
+                self.commands.extend(commands.drain(..).map(|c| (e, c)));
+                self.scratch = commands;
+                self.after(e, Vec::new());
                 continue;
             }
             break;
@@ -837,7 +878,7 @@ impl Core {
 
     /// A `states:startExecution` task: start the child, answer as the pattern says.
     fn start_nested(&mut self, e: u32, token: u64, pattern: Pattern, request: TaskRequest) {
-        let parameters = match Arc::unwrap_or_clone(request.input) {
+        let parameters = match &*request.input {
             Value::Object(o) => o,
             other => {
                 let failure = Failure::runtime(format!(
@@ -910,36 +951,35 @@ impl Core {
     fn nested_request(
         &self,
         state: &str,
-        mut parameters: Map<String, Value>,
+        parameters: &Map<String, Value>,
     ) -> Result<StartExecution, Failure> {
-        let field = |name: &str, v: Option<Value>| -> Result<Option<String>, Failure> {
+        let field = |name: &str, v: Option<&Value>| -> Result<Option<String>, Failure> {
             match v {
                 None | Some(Value::Null) => Ok(None),
-                Some(Value::String(s)) => Ok(Some(s)),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
                 Some(other) => Err(Failure::runtime(format!(
                     "The state '{state}' starts an execution with `{name}` {other}, which is not a string"
                 ))),
             }
         };
-        let Some(state_machine_arn) =
-            field("StateMachineArn", parameters.remove("StateMachineArn"))?
+        let Some(state_machine_arn) = field("StateMachineArn", parameters.get("StateMachineArn"))?
         else {
             return Err(Failure::runtime(format!(
                 "The state '{state}' starts an execution without `StateMachineArn`: give the ARN of the state machine to start in `Parameters` or `Arguments`"
             )));
         };
-        let name = field("Name", parameters.remove("Name"))?;
-        let trace_header = field("TraceHeader", parameters.remove("TraceHeader"))?;
-        let input = match parameters.remove("Input") {
+        let name = field("Name", parameters.get("Name"))?;
+        let trace_header = field("TraceHeader", parameters.get("TraceHeader"))?;
+        let input = match parameters.get("Input") {
             None | Some(Value::Null) => None,
-            Some(Value::String(text)) => match serde_json::from_str::<Value>(&text) {
+            Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
                 Ok(v) => Some(v),
                 Err(e) => {
                     let api = ApiError::InvalidExecutionInput(format!("{text}: {e}"));
                     return Err(api.task_failure(&new_uuid()));
                 }
             },
-            Some(v) => Some(v),
+            Some(v) => Some(v.clone()),
         };
         Ok(StartExecution {
             state_machine_arn,
@@ -1151,7 +1191,7 @@ impl Runtime {
         self.core()
             .machines
             .iter()
-            .map(|m| m.arn.to_string())
+            .map(|m| m.info.arn.clone())
             .collect()
     }
 
@@ -1233,7 +1273,7 @@ impl Runtime {
             .rev()
             .filter(|&e| {
                 let info = core.execs[e as usize].exec.info();
-                state_machine_arn.is_none_or(|a| *a == *info.state_machine_arn)
+                state_machine_arn.is_none_or(|a| *a == info.machine.arn)
             })
             .map(|e| {
                 let d = core.describe(e);

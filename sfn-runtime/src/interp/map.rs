@@ -135,6 +135,7 @@ impl Execution {
         fan.distributed = distributed;
         let empty = fan.pending.is_empty();
         self.frames[fid].wait = Wait::Children(Box::new(fan));
+        self.fanouts.insert(fid);
         if empty {
             self.map_empty(fid);
         }
@@ -161,7 +162,8 @@ impl Execution {
         let label = s.label.as_deref().unwrap_or(&node.name);
         let base = self
             .info
-            .state_machine_arn
+            .machine
+            .arn
             .replacen(":stateMachine:", ":mapRun:", 1);
         let n = self.token();
         format!(

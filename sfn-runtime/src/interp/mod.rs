@@ -16,7 +16,7 @@ mod task;
 mod terminal;
 mod wait;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -35,22 +35,51 @@ pub type FrameId = usize;
 /// Who and where an execution is: what the Context object and the history report.
 #[derive(Debug, Clone)]
 pub struct ExecutionInfo {
-    /// The execution's ARN.
+    /// The execution's ARN, which ends with its name
+    /// (`arn:<partition>:states:<region>:<account>:execution:<machine>:<name>`).
     pub execution_arn: Arc<str>,
-    /// The execution's name.
-    pub name: Arc<str>,
-    /// The state machine's ARN.
-    pub state_machine_arn: Arc<str>,
-    /// The state machine's name.
-    pub state_machine_name: Arc<str>,
-    /// The role the execution runs as.
-    pub role_arn: Arc<str>,
-    /// The Region.
-    pub region: Arc<str>,
+    /// Its state machine, shared by all its executions.
+    pub machine: Arc<MachineInfo>,
     /// The execution's input, shared with its first state and its `ExecutionStarted` event.
     pub input: Payload,
     /// When the execution started (milliseconds since the epoch).
     pub start_time: i64,
+}
+
+impl ExecutionInfo {
+    /// The execution's name: the last part of its ARN (a name has no `:`).
+    pub fn name(&self) -> &str {
+        self.execution_arn
+            .rsplit_once(':')
+            .map_or(&*self.execution_arn, |(_, name)| name)
+    }
+}
+
+/// What the executions of one state machine share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineInfo {
+    /// The state machine's ARN.
+    pub arn: String,
+    /// The state machine's name.
+    pub name: String,
+    /// The role its executions run as.
+    pub role_arn: Arc<str>,
+    /// The Region.
+    pub region: Arc<str>,
+}
+
+impl MachineInfo {
+    /// A state machine of `region` and `account` named `name`, with the role the console
+    /// creates for it (`service-role/StepFunctions-<name>-role`).
+    pub fn new(region: &str, account: &str, name: &str) -> Self {
+        MachineInfo {
+            arn: format!("arn:aws:states:{region}:{account}:stateMachine:{name}"),
+            name: name.to_owned(),
+            role_arn: format!("arn:aws:iam::{account}:role/service-role/StepFunctions-{name}-role")
+                .into(),
+            region: region.into(),
+        }
+    }
 }
 
 /// How an execution ended.
@@ -59,11 +88,11 @@ pub enum Outcome {
     /// It succeeded with this output (shared with its `ExecutionSucceeded` event).
     Succeeded(Payload),
     /// It failed.
-    Failed(Failure),
+    Failed(Box<Failure>),
     /// It exceeded its `TimeoutSeconds`.
-    TimedOut(Failure),
+    TimedOut(Box<Failure>),
     /// It was stopped.
-    Aborted(Failure),
+    Aborted(Box<Failure>),
 }
 
 impl Outcome {
@@ -225,8 +254,8 @@ struct Fanout {
     kind: FanoutKind,
     /// Inputs of the children not started yet, in order (Map items after `ItemSelector`).
     pending: VecDeque<(usize, Payload)>,
-    /// The children running now.
-    running: Vec<FrameId>,
+    /// The children running now, in the order they started.
+    running: BTreeSet<FrameId>,
     /// Results by index.
     results: Vec<Option<Value>>,
     /// How many may run at once (0: no limit).
@@ -285,6 +314,8 @@ pub struct Execution {
     commands: Vec<Command>,
     /// The timer of the machine's `TimeoutSeconds`.
     timeout_token: Option<u64>,
+    /// The frames of Parallel and Map states that may have children to start, in order.
+    fanouts: BTreeSet<FrameId>,
     /// The distributed Maps running now, by frame.
     map_runs: HashMap<FrameId, map::MapRun>,
 }
@@ -303,6 +334,7 @@ impl Execution {
             next_token: 1,
             commands: Vec::new(),
             timeout_token: None,
+            fanouts: BTreeSet::new(),
             map_runs: HashMap::new(),
             info,
         }
@@ -312,7 +344,7 @@ impl Execution {
     pub fn start(&mut self, now: i64) -> Vec<Command> {
         self.now = now;
         let input = self.info.input.clone();
-        let role_arn = self.info.role_arn.clone();
+        let role_arn = self.info.machine.role_arn.clone();
         self.record(
             0,
             EventKind::ExecutionStarted {
@@ -321,6 +353,8 @@ impl Execution {
             },
         );
         let start = self.plan.root().start;
+        // Most executions run one block at a time; Parallel and Map grow this.
+        self.frames.reserve_exact(1);
         self.frames.push(Frame {
             block: 0,
             state: start,
@@ -398,7 +432,7 @@ impl Execution {
                     cause: crate::history::boxed(&cause),
                 },
             );
-            self.outcome = Some(Outcome::Aborted(Failure { error, cause }));
+            self.outcome = Some(Outcome::Aborted(Box::new(Failure { error, cause })));
             for fid in 0..self.frames.len() {
                 match std::mem::replace(&mut self.frames[fid].wait, Wait::Done) {
                     Wait::Task { token, attempt } => {
@@ -443,6 +477,19 @@ impl Execution {
         &self.info
     }
 
+    /// Gives back the memory an execution needs only while it runs (its frames and queues),
+    /// once it has ended; what it tells afterwards (info, history, outcome) stays. Does
+    /// nothing while it runs.
+    pub fn release(&mut self) {
+        if self.outcome.is_some() {
+            self.frames = Vec::new();
+            self.ready = VecDeque::new();
+            self.commands = Vec::new();
+            self.fanouts.clear();
+            self.map_runs = HashMap::new();
+        }
+    }
+
     /// The state running the task `token` names, while it runs.
     pub fn task_state(&self, token: u64) -> Option<&Arc<str>> {
         let fid = self.frame_waiting_on(token)?;
@@ -471,6 +518,12 @@ impl Execution {
     }
 
     fn run(&mut self) {
+        self.advance();
+        // Executions of this plan that wait here reserve this much history from the start.
+        self.plan.record_history_len(self.history.len());
+    }
+
+    fn advance(&mut self) {
         loop {
             while let Some(fid) = self.ready.pop_front() {
                 if self.outcome.is_some() {
@@ -501,7 +554,14 @@ impl Execution {
 
     /// Appends an event after `prev` and returns its id.
     fn record(&mut self, prev: u64, kind: EventKind) -> u64 {
-        let id = self.history.len() as u64 + 1;
+        let len = self.history.len();
+        if len == self.history.capacity() {
+            // Grows by half, not double: most executions record a few events, and many may
+            // wait (parked on a task token) with the history they have.
+            self.history
+                .reserve_exact(if len == 0 { 4 } else { (len / 2).max(1) });
+        }
+        let id = len as u64 + 1;
         self.history.push(HistoryEvent {
             id,
             previous_event_id: prev,
@@ -686,7 +746,7 @@ impl Execution {
                         cause: crate::history::boxed(&f.cause),
                     },
                 );
-                self.outcome = Some(Outcome::Failed(f));
+                self.outcome = Some(Outcome::Failed(Box::new(f)));
             }
         }
         self.cancel_all();
@@ -694,7 +754,6 @@ impl Execution {
 
     /// The execution has ended: cancels every task and timer still awaited.
     fn cancel_all(&mut self) {
-        self.plan.record_history_len(self.history.len());
         for token in self.frames.iter().filter_map(|f| match f.wait {
             Wait::Task { token, .. }
             | Wait::Timer { token }
@@ -726,7 +785,7 @@ impl Execution {
                 cause: None,
             },
         );
-        self.outcome = Some(Outcome::TimedOut(failure));
+        self.outcome = Some(Outcome::TimedOut(Box::new(failure)));
         self.cancel_all();
     }
 
@@ -758,11 +817,11 @@ impl Execution {
                 "Id": &*i.execution_arn,
                 "Input": &*i.input,
                 "StartTime": crate::clock::format_timestamp(i.start_time),
-                "Name": &*i.name,
-                "RoleArn": &*i.role_arn,
+                "Name": i.name(),
+                "RoleArn": &*i.machine.role_arn,
                 "RedriveCount": 0,
             },
-            "StateMachine": {"Id": &*i.state_machine_arn, "Name": &*i.state_machine_name},
+            "StateMachine": {"Id": &i.machine.arn, "Name": &i.machine.name},
             "State": state,
         });
         if let Some((k, v)) = extra {

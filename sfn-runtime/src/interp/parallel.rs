@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 
 use serde_json::Value;
 use sfn_core::{Parallel, QueryLanguage, State};
@@ -42,6 +42,7 @@ impl Execution {
         let pending = (0..n).map(|i| (i, input.clone())).collect();
         self.frames[fid].wait =
             Wait::Children(Box::new(Fanout::new(FanoutKind::Parallel, pending, raw)));
+        self.fanouts.insert(fid);
     }
 
     /// Starts one waiting child of some Parallel or Map state that has room for it. Children
@@ -49,11 +50,18 @@ impl Execution {
     /// which gives AWS's order of events.
     pub(super) fn start_child(&mut self) -> bool {
         let child = self.frames.len();
-        for fid in 0..child {
+        let mut next = self.fanouts.first().copied();
+        while let Some(fid) = next {
+            next = self.fanouts.range(fid + 1..).next().copied();
             let parent_isolated = self.frames[fid].isolated;
             let Wait::Children(fan) = &mut self.frames[fid].wait else {
+                self.fanouts.remove(&fid);
                 continue;
             };
+            if fan.pending.is_empty() {
+                self.fanouts.remove(&fid);
+                continue;
+            }
             if fan.max_concurrency != 0 && fan.running.len() >= fan.max_concurrency {
                 continue;
             }
@@ -62,7 +70,7 @@ impl Execution {
             };
             let kind = fan.kind;
             let isolated = fan.distributed || parent_isolated;
-            fan.running.push(child);
+            fan.running.insert(child);
             let (block_of_parent, state_of_parent) =
                 (self.frames[fid].block, self.frames[fid].state);
             let node = Self::plan_node(&self.plan, block_of_parent, state_of_parent);
@@ -111,7 +119,7 @@ impl Execution {
         let Wait::Children(fan) = &mut self.frames[fid].wait else {
             return;
         };
-        fan.running.retain(|c| *c != child);
+        fan.running.remove(&child);
         let kind = fan.kind;
         let name = node.name.clone();
         let failure = match result {
@@ -322,7 +330,7 @@ impl Fanout {
         Fanout {
             kind,
             pending,
-            running: Vec::new(),
+            running: BTreeSet::new(),
             results: vec![None; n],
             max_concurrency: 0,
             distributed: false,

@@ -185,7 +185,7 @@ impl Execution {
             fid,
             EventKind::TaskScheduled {
                 task: task.clone(),
-                region: self.info.region.clone(),
+                region: self.info.machine.region.clone(),
                 parameters: input.clone(),
                 timeout: s
                     .timeout_seconds
