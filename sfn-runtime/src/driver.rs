@@ -13,7 +13,7 @@ use tokio::task::JoinSet;
 
 use crate::clock::{Clock, system_now};
 use crate::failure::Failure;
-use crate::history::Submitted;
+use crate::history::TaskResult;
 use crate::interp::{Command, Event, Execution, ExecutionInfo, TaskRequest};
 use crate::objects::Objects;
 use crate::plan::Plan;
@@ -211,7 +211,10 @@ pub async fn run(
                                 answers.push_back(progress_event(t, progress));
                             }
                             answers.push_back(match result {
-                                Ok(output) => Event::TaskSucceeded { token, output },
+                                Ok(output) => Event::TaskSucceeded {
+                                    token,
+                                    output: output.into(),
+                                },
                                 Err(failure) => Event::TaskFailed { token, failure },
                             });
                         }
@@ -310,7 +313,10 @@ pub async fn run(
                     (Some(Ok((token, result))), _) => {
                         if !cancelled.remove(&token) {
                             event = Some(match result {
-                                Ok(output) => Event::TaskSucceeded { token, output },
+                                Ok(output) => Event::TaskSucceeded {
+                                    token,
+                                    output: output.into(),
+                                },
                                 Err(failure) => Event::TaskFailed { token, failure },
                             });
                         }
@@ -353,7 +359,7 @@ fn progress_event(token: u64, progress: Progress) -> Event {
     match progress {
         Progress::Submitted(output) => Event::TaskSubmitted {
             token,
-            output: Submitted::Output(Arc::new(output)),
+            output: TaskResult::Output(Arc::new(output)),
         },
         Progress::Heartbeat => Event::TaskHeartbeat { token },
     }

@@ -145,6 +145,63 @@ impl ExecutionDescription {
     }
 }
 
+/// The result of a `.sync` or `.sync:2` task whose child succeeded, kept as the facts it is
+/// made of (shared with the child) and written out ([`SyncResult::to_value`]) where it is
+/// read: in the parent's history, or where the parent's data flow needs more of it than
+/// its `Output`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncResult {
+    /// The child's ARN.
+    pub execution_arn: Arc<str>,
+    /// The child's state machine.
+    pub machine: Arc<crate::interp::MachineInfo>,
+    /// The child's input.
+    pub input: Arc<Value>,
+    /// The child's output.
+    pub output: Arc<Value>,
+    /// When the child started and stopped (milliseconds since the Unix epoch).
+    pub start_date: i64,
+    /// When it stopped.
+    pub stop_date: i64,
+    /// The `TraceHeader` it was started with.
+    pub trace_header: Option<Box<str>>,
+    /// `.sync:2` (`Input` and `Output` as JSON values) rather than `.sync` (as JSON text).
+    pub parsed: bool,
+}
+
+impl SyncResult {
+    /// The result as the task returns it ([`ExecutionDescription::sync_output`]).
+    pub fn to_value(&self) -> Value {
+        DescriptionRef {
+            execution_arn: &self.execution_arn,
+            state_machine_arn: &self.machine.arn,
+            name: self
+                .execution_arn
+                .rsplit_once(':')
+                .map_or(&*self.execution_arn, |(_, name)| name),
+            status: ExecutionStatus::Succeeded,
+            start_date: self.start_date,
+            stop_date: Some(self.stop_date),
+            input: &self.input,
+            output: Some(&self.output),
+            error: None,
+            cause: None,
+            trace_header: self.trace_header.as_deref(),
+        }
+        .sync_output(self.parsed)
+    }
+
+    /// Its `Output` member alone, as `$.Output` selects it: the child's output itself
+    /// (`.sync:2`), or its JSON text (`.sync`).
+    pub fn output_member(&self) -> Arc<Value> {
+        if self.parsed {
+            self.output.clone()
+        } else {
+            Arc::new(Value::String(self.output.to_string()))
+        }
+    }
+}
+
 /// What `.sync` results and failure causes need of an execution's description, borrowed
 /// from wherever it is held.
 pub(crate) struct DescriptionRef<'a> {

@@ -10,27 +10,46 @@ use serde_json::{Map, Value, json};
 use sfn_core::StateType;
 
 use crate::clock::format_timestamp;
-use crate::executions::StartExecutionResponse;
+use crate::executions::{StartExecutionResponse, SyncResult};
 
 /// A state's input or output: shared between the states that pass it on and the events that
 /// record it, never copied.
 pub type Payload = Arc<Value>;
 
-/// What a `TaskSubmitted` event records as the service's answer to the submission.
+/// A task's answer as `TaskSubmitted` and `TaskSucceeded` events record it. The answers of
+/// nested executions are kept as the few facts they are made of and written out as JSON
+/// only where they are read.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Submitted {
-    /// What the task's handler reported.
+pub enum TaskResult {
+    /// What the task's handler (or `SendTaskSuccess`) answered.
     Output(Payload),
-    /// The `StartExecution` response of a nested execution, written out when read.
+    /// The `StartExecution` response of a nested execution.
     StartExecution(Box<StartExecutionResponse>),
+    /// The description of a `.sync`/`.sync:2` child that succeeded.
+    Execution(Box<SyncResult>),
 }
 
-impl Submitted {
+impl From<Value> for TaskResult {
+    fn from(value: Value) -> Self {
+        TaskResult::Output(Arc::new(value))
+    }
+}
+
+impl TaskResult {
     /// The answer as JSON.
     pub fn to_value(&self) -> std::borrow::Cow<'_, Value> {
         match self {
-            Submitted::Output(v) => std::borrow::Cow::Borrowed(v),
-            Submitted::StartExecution(r) => std::borrow::Cow::Owned(r.to_value()),
+            TaskResult::Output(v) => std::borrow::Cow::Borrowed(v),
+            TaskResult::StartExecution(r) => std::borrow::Cow::Owned(r.to_value()),
+            TaskResult::Execution(r) => std::borrow::Cow::Owned(r.to_value()),
+        }
+    }
+
+    /// The answer as a payload (shared when it is one already).
+    pub fn to_payload(&self) -> Payload {
+        match self {
+            TaskResult::Output(v) => v.clone(),
+            other => Arc::new(other.to_value().into_owned()),
         }
     }
 }
@@ -120,11 +139,11 @@ pub enum EventKind {
     },
     TaskSubmitted {
         task: Arc<TaskRef>,
-        output: Submitted,
+        output: TaskResult,
     },
     TaskSucceeded {
         task: Arc<TaskRef>,
-        output: Payload,
+        output: TaskResult,
     },
     TaskFailed {
         task: Arc<TaskRef>,
@@ -332,7 +351,7 @@ impl EventKind {
             }
             EventKind::TaskSucceeded { task: t, output } => {
                 let mut m = Map::new();
-                m.insert("output".into(), text(output));
+                m.insert("output".into(), text(&output.to_value()));
                 m.insert("outputDetails".into(), untruncated);
                 ("taskSucceededEventDetails", task(t, m))
             }
@@ -470,7 +489,7 @@ impl EventKind {
                     "activitySucceededEventDetails",
                     "lambdaFunctionSucceededEventDetails",
                 ),
-                json!({"output": text(output), "outputDetails": {"truncated": false}}),
+                json!({"output": text(&output.to_value()), "outputDetails": {"truncated": false}}),
             ),
             EventKind::TaskFailed { error, cause, .. }
             | EventKind::TaskTimedOut { error, cause, .. } => {

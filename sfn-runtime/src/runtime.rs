@@ -37,10 +37,11 @@ use crate::clock::{Clock, system_now};
 use crate::driver::{Progress, TaskContext, Tasks};
 use crate::executions::StartExecutionResponse;
 use crate::executions::{
-    ApiError, DescriptionRef, ExecutionDescription, ExecutionStatus, validate_execution_name,
+    ApiError, DescriptionRef, ExecutionDescription, ExecutionStatus, SyncResult,
+    validate_execution_name,
 };
 use crate::failure::Failure;
-use crate::history::{EventKind, HistoryEvent, Submitted};
+use crate::history::{EventKind, HistoryEvent, TaskResult};
 use crate::interp::{
     Command, Event, Execution, ExecutionInfo, MachineInfo, Outcome, TaskRequest, TaskToken,
 };
@@ -340,6 +341,9 @@ struct Slot {
 
 type TaskKey = (u32, u64);
 
+/// The runtime's tables: keys are ARNs and small integers, hashed fast.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Every execution, by index, in chunks of fixed size: a runtime holding a million
 /// executions neither reserves room for another million nor moves them as it grows.
 #[derive(Default)]
@@ -387,20 +391,20 @@ struct Core {
     account: String,
     region: String,
     machines: Vec<Machine>,
-    machine_by_arn: HashMap<Arc<str>, usize>,
+    machine_by_arn: FastMap<Arc<str>, usize>,
     execs: Execs,
-    exec_by_arn: HashMap<Arc<str>, u32>,
+    exec_by_arn: FastMap<Arc<str>, u32>,
     now: i64,
     timers: BTreeMap<(i64, u64), TaskKey>,
-    timer_keys: HashMap<TaskKey, (i64, u64)>,
+    timer_keys: FastMap<TaskKey, (i64, u64)>,
     seq: u64,
     queue: VecDeque<(u32, Event)>,
     commands: VecDeque<(u32, Command)>,
-    slots: HashMap<TaskKey, Slot>,
+    slots: FastMap<TaskKey, Slot>,
     /// Tasks that take a task token, by execution and `TaskScheduled` event id (what a token
     /// names): the task's key.
-    callbacks: HashMap<(u32, u64), u64>,
-    dispatch: HashMap<u64, TaskKey>,
+    callbacks: FastMap<(u32, u64), u64>,
+    dispatch: FastMap<u64, TaskKey>,
     next_dispatch: u64,
     to_spawn: Vec<(u64, TaskRequest)>,
     to_abort: Vec<u64>,
@@ -472,18 +476,18 @@ impl Core {
             account,
             region,
             machines: Vec::new(),
-            machine_by_arn: HashMap::new(),
+            machine_by_arn: FastMap::default(),
             execs: Execs::default(),
-            exec_by_arn: HashMap::new(),
+            exec_by_arn: FastMap::default(),
             now,
             timers: BTreeMap::new(),
-            timer_keys: HashMap::new(),
+            timer_keys: FastMap::default(),
             seq: 0,
             queue: VecDeque::new(),
             commands: VecDeque::new(),
-            slots: HashMap::new(),
-            callbacks: HashMap::new(),
-            dispatch: HashMap::new(),
+            slots: FastMap::default(),
+            callbacks: FastMap::default(),
+            dispatch: FastMap::default(),
             next_dispatch: 1,
             to_spawn: Vec::new(),
             to_abort: Vec::new(),
@@ -567,18 +571,22 @@ impl Core {
         parent: Option<u32>,
     ) -> Result<(u32, bool), ApiError> {
         let m = self.resolve_machine(&request.state_machine_arn)?;
-        let name = match request.name {
+        let mut generated = uuid::Uuid::encode_buffer();
+        let name: &str = match &request.name {
             Some(n) => {
-                validate_execution_name(&n)?;
+                validate_execution_name(n)?;
                 n
             }
-            None => new_uuid(),
+            None => uuid::Builder::from_random_bytes(rand::random())
+                .into_uuid()
+                .hyphenated()
+                .encode_lower(&mut generated),
         };
         let input = request.input.unwrap_or_else(|| Value::Object(Map::new()));
         let machine = &self.machines[m];
         let mut execution_arn = String::with_capacity(machine.execution_prefix.len() + name.len());
         execution_arn.push_str(&machine.execution_prefix);
-        execution_arn.push_str(&name);
+        execution_arn.push_str(name);
         if let Some(&existing) = self.exec_by_arn.get(execution_arn.as_str()) {
             let e = &self.execs[existing as usize];
             if e.stop.is_none() && *e.exec.info().input == input {
@@ -647,14 +655,31 @@ impl Core {
         for &(p, token, _) in &waiters {
             self.forget_task((p, token));
         }
+        let x = &self.execs[e as usize];
+        let succeeded = match x.exec.outcome() {
+            Some(Outcome::Succeeded(output)) => Some(SyncResult {
+                execution_arn: x.exec.info().execution_arn.clone(),
+                machine: x.exec.info().machine.clone(),
+                input: x.exec.info().input.clone(),
+                output: output.clone(),
+                start_date: x.exec.info().start_time,
+                stop_date: now,
+                trace_header: x.trace_header.clone(),
+                parsed: false,
+            }),
+            _ => None,
+        };
         let description = self.describe_ref(e);
         let events: Vec<_> = waiters
             .into_iter()
             .map(|(p, token, pattern)| {
-                let event = match description.status {
-                    ExecutionStatus::Succeeded => Event::TaskSucceeded {
+                let event = match &succeeded {
+                    Some(result) => Event::TaskSucceeded {
                         token,
-                        output: description.sync_output(pattern == Pattern::Sync2),
+                        output: TaskResult::Execution(Box::new(SyncResult {
+                            parsed: pattern == Pattern::Sync2,
+                            ..result.clone()
+                        })),
                     },
                     _ => Event::TaskFailed {
                         token,
@@ -920,7 +945,7 @@ impl Core {
                     e,
                     Event::TaskSucceeded {
                         token,
-                        output: response.to_value(),
+                        output: response.to_value().into(),
                     },
                 ));
             }
@@ -937,7 +962,7 @@ impl Core {
                     e,
                     Event::TaskSubmitted {
                         token,
-                        output: Submitted::StartExecution(Box::new(response)),
+                        output: TaskResult::StartExecution(Box::new(response)),
                     },
                 ));
             }
@@ -1005,7 +1030,7 @@ impl Core {
             let event = match progress {
                 Progress::Submitted(output) => Event::TaskSubmitted {
                     token,
-                    output: Submitted::Output(Arc::new(output)),
+                    output: TaskResult::Output(Arc::new(output)),
                 },
                 Progress::Heartbeat => Event::TaskHeartbeat { token },
             };
@@ -1023,7 +1048,10 @@ impl Core {
             self.callbacks.remove(&(e, cb));
         }
         let event = match result {
-            Ok(output) => Event::TaskSucceeded { token, output },
+            Ok(output) => Event::TaskSucceeded {
+                token,
+                output: output.into(),
+            },
             Err(failure) => Event::TaskFailed { token, failure },
         };
         self.queue.push_back((e, event));
@@ -1314,7 +1342,7 @@ impl Runtime {
             .map_err(|e| ApiError::InvalidOutput(format!("{output}: {e}")))?;
         self.answer(task_token, |token| Event::TaskSucceeded {
             token,
-            output: value,
+            output: value.into(),
         })
     }
 

@@ -866,3 +866,47 @@ fn registering_checks_arns_and_definitions() {
         "arn:aws:states:eu-west-1:111111111111:stateMachine:X"
     );
 }
+
+/// `"OutputPath": "$.Output"` keeps the child's output alone (as a value with `.sync:2`, as
+/// JSON text with `.sync`), whether or not something else reads the whole result first; the
+/// parent's `TaskSucceeded` event records the whole description either way.
+#[tokio::test]
+async fn output_path_keeps_the_childs_output() {
+    for (example, expected) in [
+        ("sync2", json!({"MyKey": "MyValue"})),
+        ("sync", json!("{\"MyKey\":\"MyValue\"}")),
+    ] {
+        // The second form reads the whole result first (`ResultSelector`), then narrows it.
+        let narrowing = [
+            json!({"OutputPath": "$.Output"}),
+            json!({"ResultSelector": {"Output.$": "$.Output", "Status.$": "$.Status"},
+                   "OutputPath": "$.Output"}),
+        ];
+        for fields in narrowing {
+            let mut parent = seed(example);
+            let task = parent["States"]["Start"].as_object_mut().unwrap();
+            task.extend(fields.as_object().unwrap().clone());
+            let rt = runtime(parent, hello_world(Child::Succeeds), Tasks::new());
+            let d = rt.wait(&start(&rt)).await.expect("the parent ends");
+            assert_eq!(d.status, ExecutionStatus::Succeeded, "{example} {fields}");
+            assert_eq!(d.output.as_ref(), Some(&expected), "{example} {fields}");
+            let history = history_json(&rt, &d.execution_arn);
+            let succeeded = history
+                .iter()
+                .find(|e| e["type"] == "TaskSucceeded")
+                .expect("a TaskSucceeded event");
+            let text = succeeded["taskSucceededEventDetails"]["output"]
+                .as_str()
+                .unwrap();
+            let recorded: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(recorded["Status"], "SUCCEEDED", "{example} {fields}");
+            assert_eq!(recorded["ExecutionArn"], child_arn());
+            assert_eq!(recorded["Name"], "ExecutionName");
+            assert_eq!(recorded["StateMachineArn"], HELLO);
+            assert_eq!(recorded["StopDate"], START);
+            assert_eq!(recorded["Output"], expected, "{example} {fields}");
+            let exited = history.last().unwrap();
+            assert_eq!(exited["type"], "ExecutionSucceeded");
+        }
+    }
+}

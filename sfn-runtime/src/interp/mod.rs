@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use sfn_core::State;
 
 use crate::failure::Failure;
-use crate::history::{EventKind, HistoryEvent, Payload, Submitted};
+use crate::history::{EventKind, HistoryEvent, Payload, TaskResult};
 use crate::plan::{BlockId, Node, Plan, StateId};
 
 pub(crate) use task::task_ref;
@@ -162,8 +162,8 @@ pub enum Event {
     TaskSucceeded {
         /// The token of [`Command::RunTask`].
         token: u64,
-        /// Its result.
-        output: Value,
+        /// Its result (`Value::into` makes one).
+        output: TaskResult,
     },
     /// The task with this token failed.
     TaskFailed {
@@ -177,7 +177,7 @@ pub enum Event {
         /// The token of [`Command::RunTask`].
         token: u64,
         /// The service's answer to the submission.
-        output: Submitted,
+        output: TaskResult,
     },
     /// The task with this token is alive (`SendTaskHeartbeat`).
     TaskHeartbeat {

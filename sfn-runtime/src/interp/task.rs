@@ -9,7 +9,7 @@ use super::pass::Produced;
 use super::{Command, Execution, FrameId, Wait};
 use crate::failure::{Failure, names};
 use crate::history::{EventKind, TaskFamily, TaskRef, boxed};
-use crate::history::{Payload, Submitted};
+use crate::history::{Payload, TaskResult};
 use crate::plan::Node;
 
 /// A task to run, as the interpreter hands it out.
@@ -252,8 +252,7 @@ impl Execution {
         })
     }
 
-    pub(super) fn task_succeeded(&mut self, fid: FrameId, result: Value) {
-        let result = Arc::new(result);
+    pub(super) fn task_succeeded(&mut self, fid: FrameId, result: TaskResult) {
         let Wait::Task { attempt, .. } = std::mem::replace(&mut self.frames[fid].wait, Wait::Ready)
         else {
             return;
@@ -265,17 +264,38 @@ impl Execution {
         {
             self.commands.push(Command::Cancel { token: t });
         }
-        self.record_in(
-            fid,
-            EventKind::TaskSucceeded {
-                task: attempt.task,
-                output: result.clone(),
-            },
-        );
         let plan = self.plan.clone();
         let f = &self.frames[fid];
         let node = Self::plan_node(&plan, f.block, f.state);
         let State::Task(s) = &node.state else { return };
+        // A `.sync`/`.sync:2` task that keeps only the child's `Output` (the usual
+        // `"OutputPath": "$.Output"`) takes it as it is, without writing out the rest.
+        if let TaskResult::Execution(r) = &result
+            && node.language == QueryLanguage::JsonPath
+            && s.result_selector.is_none()
+            && s.assign.is_none()
+            && s.result_path.is_none()
+            && matches!(&s.output_path, Some(Nullable::Value(p)) if p.as_str() == "$.Output")
+        {
+            let output = r.output_member();
+            self.record_in(
+                fid,
+                EventKind::TaskSucceeded {
+                    task: attempt.task,
+                    output: result,
+                },
+            );
+            return self.exit(fid, output, None, node.next);
+        }
+        let payload = result.to_payload();
+        self.record_in(
+            fid,
+            EventKind::TaskSucceeded {
+                task: attempt.task,
+                output: result,
+            },
+        );
+        let result = payload;
         let raw = self.frames[fid].input.clone();
         let produced = match node.language {
             QueryLanguage::JsonPath => self.result_jsonpath(
@@ -328,7 +348,7 @@ impl Execution {
     }
 
     /// The task's service accepted the request (`.sync`, `.waitForTaskToken`): `TaskSubmitted`.
-    pub(super) fn task_submitted(&mut self, fid: FrameId, output: Submitted) {
+    pub(super) fn task_submitted(&mut self, fid: FrameId, output: TaskResult) {
         let Wait::Task { attempt, .. } = &self.frames[fid].wait else {
             return;
         };
