@@ -318,13 +318,31 @@ struct Exec {
     exec: Execution,
     /// The execution that started it (a `states:startExecution` task).
     parent: Option<u32>,
-    started_by: Option<Box<str>>,
-    trace_header: Option<Box<str>>,
+    /// What it was started with that few executions have.
+    links: Option<Box<Links>>,
     stop: Option<i64>,
     /// `.sync`/`.sync:2` tasks waiting for this execution: (execution, task token, pattern).
     waiters: Vec<(u32, u64, Pattern)>,
     /// Timers set.
     timers: u32,
+}
+
+/// The parent an execution's input names, and the `TraceHeader` it was started with.
+struct Links {
+    started_by: Option<Box<str>>,
+    trace_header: Option<Box<str>>,
+}
+
+impl Exec {
+    /// The execution `AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID` in its input names.
+    fn started_by(&self) -> Option<&str> {
+        self.links.as_ref()?.started_by.as_deref()
+    }
+
+    /// The `TraceHeader` it was started with.
+    fn trace_header(&self) -> Option<&str> {
+        self.links.as_ref()?.trace_header.as_deref()
+    }
 }
 
 /// What the runtime keeps about a running task.
@@ -594,13 +612,20 @@ impl Core {
             }
             return Err(ApiError::ExecutionAlreadyExists(execution_arn));
         }
-        let started_by = match &input {
+        let started_by: Option<Box<str>> = match &input {
             Value::Object(o) => o
                 .get(STARTED_BY_FIELD)
                 .and_then(Value::as_str)
                 .map(Into::into),
             _ => None,
         };
+        let trace_header: Option<Box<str>> = request.trace_header.map(Into::into);
+        let links = (started_by.is_some() || trace_header.is_some()).then(|| {
+            Box::new(Links {
+                started_by,
+                trace_header,
+            })
+        });
         let execution_arn: Arc<str> = execution_arn.into();
         let info = ExecutionInfo {
             execution_arn: execution_arn.clone(),
@@ -612,8 +637,7 @@ impl Core {
         self.execs.push(Exec {
             exec: Execution::new(machine.plan.clone(), info),
             parent,
-            started_by,
-            trace_header: request.trace_header.map(Into::into),
+            links,
             stop: None,
             waiters: Vec::new(),
             timers: 0,
@@ -664,7 +688,7 @@ impl Core {
                 output: output.clone(),
                 start_date: x.exec.info().start_time,
                 stop_date: now,
-                trace_header: x.trace_header.clone(),
+                trace_header: x.trace_header().map(Into::into),
                 parsed: false,
             }),
             _ => None,
@@ -732,7 +756,7 @@ impl Core {
             output,
             error: failure.and_then(|f| f.error.as_deref()),
             cause: failure.and_then(|f| f.cause.as_deref()),
-            trace_header: x.trace_header.as_deref(),
+            trace_header: x.trace_header(),
         }
     }
 
@@ -777,8 +801,8 @@ impl Core {
             output,
             error,
             cause,
-            trace_header: x.trace_header.as_deref().map(str::to_owned),
-            started_by: x.started_by.as_deref().map(str::to_owned),
+            trace_header: x.trace_header().map(str::to_owned),
+            started_by: x.started_by().map(str::to_owned),
         }
     }
 

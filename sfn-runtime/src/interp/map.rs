@@ -120,7 +120,7 @@ impl Execution {
             self.start_map_run(fid, node, s);
         }
         if s.result_writer.is_some()
-            && let Some(run) = self.map_runs.get_mut(&fid)
+            && let Some((_, run)) = self.map_runs.iter_mut().find(|(f, _)| *f == fid)
         {
             run.inputs.clone_from(&inputs);
         }
@@ -144,14 +144,15 @@ impl Execution {
     /// Records `MapRunStarted` with a new Map Run ARN.
     fn start_map_run(&mut self, fid: FrameId, node: &Node, s: &Map) {
         let map_run_arn = self.map_run_arn(node, s);
-        self.map_runs.insert(
+        self.map_runs.retain(|(f, _)| *f != fid);
+        self.map_runs.push((
             fid,
             MapRun {
                 arn: map_run_arn.clone(),
                 inputs: Vec::new(),
                 started: self.now,
             },
-        );
+        ));
         self.record_in(fid, EventKind::MapRunStarted { map_run_arn });
     }
 
@@ -197,7 +198,7 @@ impl Execution {
             let (error, cause) = (boxed(&failure.error), boxed(&failure.cause));
             self.record_in(fid, EventKind::MapRunFailed { error, cause });
         }
-        self.map_runs.remove(&fid);
+        self.map_runs.retain(|(f, _)| *f != fid);
         // A retry runs the state again without a `MapStateFailed` event.
         if self.retry(fid, &failure) {
             return;
@@ -424,7 +425,10 @@ impl Execution {
         let Some(writer) = &s.result_writer else {
             return Some(fan);
         };
-        let run = self.map_runs.remove(&fid).unwrap_or_default();
+        let run = match self.map_runs.iter().position(|(f, _)| *f == fid) {
+            Some(i) => self.map_runs.swap_remove(i).1,
+            None => MapRun::default(),
+        };
         let raw = fan.raw_input;
         let outputs: Vec<Value> = fan
             .results

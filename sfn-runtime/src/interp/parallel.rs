@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 
 use serde_json::Value;
 use sfn_core::{Parallel, QueryLanguage, State};
@@ -90,7 +90,7 @@ impl Execution {
                 entered_event: 0,
                 prev_event: prev,
                 parent: Some((fid, index)),
-                variables: HashMap::new(),
+                variables: None,
                 retries: Vec::new(),
                 wait: Wait::Ready,
                 started: false,
