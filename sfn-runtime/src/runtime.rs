@@ -693,27 +693,23 @@ impl Core {
             }),
             _ => None,
         };
-        let description = self.describe_ref(e);
-        let events: Vec<_> = waiters
-            .into_iter()
-            .map(|(p, token, pattern)| {
-                let event = match &succeeded {
-                    Some(result) => Event::TaskSucceeded {
-                        token,
-                        output: TaskResult::Execution(Box::new(SyncResult {
-                            parsed: pattern == Pattern::Sync2,
-                            ..result.clone()
-                        })),
-                    },
-                    _ => Event::TaskFailed {
-                        token,
-                        failure: Failure::new("States.TaskFailed", description.failure_cause()),
-                    },
-                };
-                (p, event)
-            })
-            .collect();
-        self.queue.extend(events);
+        let description = Self::describe_ref(&self.execs, e);
+        for (p, token, pattern) in waiters {
+            let event = match &succeeded {
+                Some(result) => Event::TaskSucceeded {
+                    token,
+                    output: TaskResult::Execution(Box::new(SyncResult {
+                        parsed: pattern == Pattern::Sync2,
+                        ..result.clone()
+                    })),
+                },
+                _ => Event::TaskFailed {
+                    token,
+                    failure: Failure::new("States.TaskFailed", description.failure_cause()),
+                },
+            };
+            self.queue.push_back((p, event));
+        }
     }
 
     /// Drops what the runtime keeps about a task that has ended.
@@ -735,8 +731,8 @@ impl Core {
     }
 
     /// What `.sync` results and failure causes need of an execution, borrowed.
-    fn describe_ref(&self, e: u32) -> DescriptionRef<'_> {
-        let x = &self.execs[e as usize];
+    fn describe_ref(execs: &Execs, e: u32) -> DescriptionRef<'_> {
+        let x = &execs[e as usize];
         let info = x.exec.info();
         let (status, output, failure) = match x.exec.outcome() {
             None => (ExecutionStatus::Running, None, None),
