@@ -4,6 +4,7 @@
 //! (`{"id", "previousEventId", "timestamp", "type", "<type>EventDetails"}`, payloads as JSON
 //! text) only when [`HistoryEvent::to_json`] is called.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
@@ -54,13 +55,17 @@ impl TaskResult {
     }
 }
 
+/// The variables a state assigned, in the order of its `Assign`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assigned(pub Vec<(String, Value)>);
+
 /// One event of an execution's history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryEvent {
-    /// 1-based, sequential.
-    pub id: u64,
+    /// 1-based, sequential (AWS keeps at most 25,000 events in a history).
+    pub id: u32,
     /// The event this one follows (0 for the first of a chain).
-    pub previous_event_id: u64,
+    pub previous_event_id: u32,
     /// Milliseconds since the Unix epoch.
     pub timestamp: i64,
     /// What happened.
@@ -125,14 +130,14 @@ pub enum EventKind {
         name: Arc<str>,
         output: Payload,
         /// The variables the state assigned (`None` for a state without `Assign`).
-        assigned: Option<Box<[(String, Value)]>>,
+        assigned: Option<Box<Assigned>>,
     },
     TaskScheduled {
         task: Arc<TaskRef>,
         region: Arc<str>,
         parameters: Payload,
-        timeout: Option<u32>,
-        heartbeat: Option<u32>,
+        timeout: Option<NonZeroU32>,
+        heartbeat: Option<NonZeroU32>,
     },
     TaskStarted {
         task: Arc<TaskRef>,
@@ -315,7 +320,7 @@ impl EventKind {
                 m.insert("outputDetails".into(), untruncated);
                 if let Some(vars) = assigned {
                     let vars: Map<String, Value> =
-                        vars.iter().map(|(k, v)| (k.clone(), text(v))).collect();
+                        vars.0.iter().map(|(k, v)| (k.clone(), text(v))).collect();
                     m.insert("assignedVariables".into(), Value::Object(vars));
                     m.insert(
                         "assignedVariablesDetails".into(),
@@ -335,10 +340,10 @@ impl EventKind {
                 m.insert("region".into(), Value::String(region.to_string()));
                 m.insert("parameters".into(), text(parameters));
                 if let Some(t) = timeout {
-                    m.insert("timeoutInSeconds".into(), Value::from(*t));
+                    m.insert("timeoutInSeconds".into(), Value::from(t.get()));
                 }
                 if let Some(h) = heartbeat {
-                    m.insert("heartbeatInSeconds".into(), Value::from(*h));
+                    m.insert("heartbeatInSeconds".into(), Value::from(h.get()));
                 }
                 ("taskScheduledEventDetails", task(t, m))
             }
@@ -465,10 +470,10 @@ impl EventKind {
                 m.insert("input".into(), text(parameters));
                 m.insert("inputDetails".into(), json!({"truncated": false}));
                 if let Some(t) = timeout {
-                    m.insert("timeoutInSeconds".into(), Value::from(*t));
+                    m.insert("timeoutInSeconds".into(), Value::from(t.get()));
                 }
                 if let Some(h) = heartbeat.filter(|_| !lambda) {
-                    m.insert("heartbeatInSeconds".into(), Value::from(h));
+                    m.insert("heartbeatInSeconds".into(), Value::from(h.get()));
                 }
                 (
                     key(
@@ -532,5 +537,15 @@ impl HistoryEvent {
             m.insert(key.into(), details);
         }
         Value::Object(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_event_fits_in_a_cache_line() {
+        // Parked and finished executions are mostly their histories.
+        assert_eq!(std::mem::size_of::<super::EventKind>(), 48);
+        assert_eq!(std::mem::size_of::<super::HistoryEvent>(), 64);
     }
 }

@@ -23,7 +23,7 @@ use serde_json::{Value, json};
 use sfn_core::State;
 
 use crate::failure::Failure;
-use crate::history::{EventKind, HistoryEvent, Payload, TaskResult};
+use crate::history::{Assigned, EventKind, HistoryEvent, Payload, TaskResult};
 use crate::plan::{BlockId, Node, Plan, StateId};
 
 pub(crate) use task::task_ref;
@@ -564,9 +564,14 @@ impl Execution {
                 .reserve_exact(if len == 0 { 4 } else { (len / 2).max(1) });
         }
         let id = len as u64 + 1;
+        // AWS ends an execution long before 2^32 events (its limit is 25,000).
+        let (id32, prev32) = (
+            u32::try_from(id).unwrap_or(u32::MAX),
+            u32::try_from(prev).unwrap_or(u32::MAX),
+        );
         self.history.push(HistoryEvent {
-            id,
-            previous_event_id: prev,
+            id: id32,
+            previous_event_id: prev32,
             timestamp: self.now,
             kind,
         });
@@ -660,7 +665,7 @@ impl Execution {
             state_type: node.state.state_type(),
             name: node.name.clone(),
             output: output.clone(),
-            assigned: assigned.map(Vec::into_boxed_slice),
+            assigned: assigned.map(|vars| Box::new(Assigned(vars))),
         };
         self.record_in(fid, event);
         match next {

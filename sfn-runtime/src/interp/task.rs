@@ -29,8 +29,8 @@ pub struct TaskRequest {
 }
 
 /// Seconds as task events record them (AWS's limits are far below `u32::MAX`).
-fn seconds_u32(seconds: u64) -> u32 {
-    u32::try_from(seconds).unwrap_or(u32::MAX)
+fn seconds_u32(seconds: u64) -> Option<std::num::NonZeroU32> {
+    std::num::NonZeroU32::new(u32::try_from(seconds).unwrap_or(u32::MAX))
 }
 
 /// A task token (`$$.Task.Token`): the execution, the state and the event that scheduled the
@@ -192,13 +192,13 @@ impl Execution {
                     .is_some()
                     .then_some(timeout)
                     .flatten()
-                    .map(seconds_u32),
+                    .and_then(seconds_u32),
                 heartbeat: s
                     .heartbeat_seconds
                     .is_some()
                     .then_some(heartbeat)
                     .flatten()
-                    .map(seconds_u32),
+                    .and_then(seconds_u32),
             },
         );
         self.record_in(fid, EventKind::TaskStarted { task: task.clone() });
