@@ -175,10 +175,7 @@ impl SyncResult {
         DescriptionRef {
             execution_arn: &self.execution_arn,
             state_machine_arn: &self.machine.arn,
-            name: self
-                .execution_arn
-                .rsplit_once(':')
-                .map_or(&*self.execution_arn, |(_, name)| name),
+            name: execution_name(&self.execution_arn),
             status: ExecutionStatus::Succeeded,
             start_date: self.start_date,
             stop_date: Some(self.stop_date),
@@ -219,6 +216,24 @@ pub(crate) struct DescriptionRef<'a> {
 }
 
 impl DescriptionRef<'_> {
+    /// The description as `DescribeExecution` returns it, with the parent `started_by`.
+    pub(crate) fn to_description(&self, started_by: Option<&str>) -> ExecutionDescription {
+        ExecutionDescription {
+            execution_arn: self.execution_arn.to_owned(),
+            state_machine_arn: self.state_machine_arn.to_owned(),
+            name: self.name.to_owned(),
+            status: self.status,
+            start_date: self.start_date,
+            stop_date: self.stop_date,
+            input: self.input.clone(),
+            output: self.output.cloned(),
+            error: self.error.map(str::to_owned),
+            cause: self.cause.map(str::to_owned),
+            trace_header: self.trace_header.map(str::to_owned),
+            started_by: started_by.map(str::to_owned),
+        }
+    }
+
     /// The result of a `.sync` (`parsed` false: `Input`/`Output` as JSON text) or `.sync:2`
     /// (`parsed` true: as JSON values) task whose child succeeded, as AWS records it today
     /// (with `RedriveCount`, `RedriveStatus` and `RedriveStatusReason`). Dates are epoch
@@ -395,6 +410,13 @@ fn start_response(execution_arn: &str, start_date: i64, request_id: &str) -> Val
         "SdkResponseMetadata": {"RequestId": request_id},
         "StartDate": start_date,
     })
+}
+
+/// The name of an execution: the last part of its ARN (a name has no `:`).
+pub fn execution_name(execution_arn: &str) -> &str {
+    execution_arn
+        .rsplit_once(':')
+        .map_or(execution_arn, |(_, name)| name)
 }
 
 /// Checks an execution name as `StartExecution` does: 1 to 80 characters, none of them

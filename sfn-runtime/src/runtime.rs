@@ -758,48 +758,7 @@ impl Core {
 
     fn describe(&self, e: u32) -> ExecutionDescription {
         let x = &self.execs[e as usize];
-        let info = x.exec.info();
-        let (status, output, error, cause) = match x.exec.outcome() {
-            None => (ExecutionStatus::Running, None, None, None),
-            Some(Outcome::Succeeded(v)) => (
-                ExecutionStatus::Succeeded,
-                Some(Value::clone(v)),
-                None,
-                None,
-            ),
-            Some(Outcome::Failed(f)) => (
-                ExecutionStatus::Failed,
-                None,
-                f.error.clone(),
-                f.cause.clone(),
-            ),
-            Some(Outcome::TimedOut(f)) => (
-                ExecutionStatus::TimedOut,
-                None,
-                f.error.clone(),
-                f.cause.clone(),
-            ),
-            Some(Outcome::Aborted(f)) => (
-                ExecutionStatus::Aborted,
-                None,
-                f.error.clone(),
-                f.cause.clone(),
-            ),
-        };
-        ExecutionDescription {
-            execution_arn: info.execution_arn.to_string(),
-            state_machine_arn: info.machine.arn.clone(),
-            name: info.name().to_owned(),
-            status,
-            start_date: info.start_time,
-            stop_date: x.stop,
-            input: Value::clone(&info.input),
-            output,
-            error,
-            cause,
-            trace_header: x.trace_header().map(str::to_owned),
-            started_by: x.started_by().map(str::to_owned),
-        }
+        Self::describe_ref(&self.execs, e).to_description(x.started_by())
     }
 
     /// Carries out queued commands and feeds queued events until nothing is left.

@@ -49,9 +49,7 @@ pub struct ExecutionInfo {
 impl ExecutionInfo {
     /// The execution's name: the last part of its ARN (a name has no `:`).
     pub fn name(&self) -> &str {
-        self.execution_arn
-            .rsplit_once(':')
-            .map_or(&*self.execution_arn, |(_, name)| name)
+        crate::executions::execution_name(&self.execution_arn)
     }
 }
 
