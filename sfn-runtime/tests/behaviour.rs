@@ -250,3 +250,39 @@ fn a_missing_path_is_a_runtime_error_with_aws_words() {
         "An error occurred while executing the state 'P' (entered at the event id #2). The JSONPath '$.nope' specified for the field 'v.$' could not be found in the input '{\"a\":1}'"
     );
 }
+
+/// The Context object names the execution as AWS does; a name AWS refuses is refused before
+/// anything runs, saying which and why.
+#[test]
+fn execution_names_are_checked_and_read_from_the_arn() {
+    let definition = json!({"StartAt": "P", "States": {"P": {
+        "Type": "Pass", "Parameters": {"name.$": "$$.Execution.Name", "id.$": "$$.Execution.Id",
+            "machine.$": "$$.StateMachine.Name"}, "End": true}}});
+    let out = run(definition.clone(), json!({}));
+    assert_eq!(out["output"]["name"], "run");
+    assert_eq!(
+        out["output"]["id"],
+        "arn:aws:states:us-east-1:123456789012:execution:Test:run"
+    );
+    assert_eq!(out["output"]["machine"], "Test");
+
+    let spec = ExecutionSpec {
+        state_machine_name: "Test".into(),
+        execution_name: "a:b".into(),
+        account: "123456789012".into(),
+        region: "us-east-1".into(),
+        input: json!({}),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let err = rt
+        .block_on(execute(
+            StateMachine::from_value(&definition).unwrap(),
+            spec,
+            Clock::Virtual { start: START },
+            &Tasks::new(),
+        ))
+        .expect_err("a name with `:` is refused");
+    assert!(err.to_string().contains("Invalid Name: 'a:b'"), "{err}");
+}
