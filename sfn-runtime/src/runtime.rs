@@ -379,7 +379,14 @@ impl Execs {
 
     fn push(&mut self, x: Exec) {
         if self.len % Self::CHUNK == 0 {
-            self.chunks.push(Vec::with_capacity(Self::CHUNK));
+            // The first chunk grows as needed (a runtime often holds a few executions);
+            // the next ones are reserved whole.
+            let capacity = if self.chunks.is_empty() {
+                4
+            } else {
+                Self::CHUNK
+            };
+            self.chunks.push(Vec::with_capacity(capacity));
         }
         self.chunks.last_mut().expect("a chunk with room").push(x);
         self.len += 1;

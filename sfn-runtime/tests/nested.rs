@@ -910,3 +910,32 @@ async fn output_path_keeps_the_childs_output() {
         }
     }
 }
+
+/// A runtime holding thousands of executions (more than one chunk of its table) finds,
+/// describes and lists each of them.
+#[tokio::test]
+async fn thousands_of_executions_stay_describable() {
+    let rt = runtime(seed("sync2"), hello_world(Child::Succeeds), Tasks::new());
+    let n = 2_500;
+    for i in 0..n {
+        rt.start_execution(
+            StartExecution::new(HELLO)
+                .name(format!("run-{i}"))
+                .input(json!({ "i": i })),
+        )
+        .expect("the execution starts");
+    }
+    let idle = rt.run_until_idle().await;
+    assert!(idle.running.is_empty() && idle.waiting.is_empty());
+    for i in [0, 1023, 1024, 2047, 2048, n - 1] {
+        let arn = format!("arn:aws:states:us-east-1:123456789012:execution:HelloWorld:run-{i}");
+        let d = rt.describe_execution(&arn).expect("described");
+        assert_eq!(d.name, format!("run-{i}"));
+        assert_eq!(d.input, json!({ "i": i }));
+        assert_eq!(d.status, ExecutionStatus::Succeeded);
+        assert_eq!(event_types(&rt, &arn).len(), 4);
+    }
+    let listed = rt.list_executions(Some(HELLO), Some(ExecutionStatus::Succeeded));
+    assert_eq!(listed.len(), n);
+    assert_eq!(listed[0].name, format!("run-{}", n - 1));
+}
