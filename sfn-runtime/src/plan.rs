@@ -66,7 +66,7 @@ pub struct PlanError(pub Vec<Diagnostic>);
 impl Plan {
     /// Validates and compiles a state machine.
     ///
-    /// Every error of [`sfn_core::validate`] refuses the machine but `INVALID_RESOURCE`: locally
+    /// Every error of [`sfn_core::validate()`] refuses the machine but `INVALID_RESOURCE`: locally
     /// a resource is only the key of a task handler (or of recorded results), so a definition
     /// whose resources are placeholders still runs; `sfn validate` reports them.
     pub fn compile(machine: StateMachine) -> Result<Plan, PlanError> {
