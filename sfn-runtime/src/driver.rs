@@ -13,7 +13,6 @@ use tokio::task::JoinSet;
 
 use crate::clock::{Clock, system_now};
 use crate::failure::Failure;
-use crate::history::TaskResult;
 use crate::interp::{Command, Event, Execution, ExecutionInfo, TaskRequest};
 use crate::objects::Objects;
 use crate::plan::Plan;
@@ -359,7 +358,7 @@ fn progress_event(token: u64, progress: Progress) -> Event {
     match progress {
         Progress::Submitted(output) => Event::TaskSubmitted {
             token,
-            output: TaskResult::Output(Arc::new(output)),
+            output: output.into(),
         },
         Progress::Heartbeat => Event::TaskHeartbeat { token },
     }

@@ -662,6 +662,11 @@ impl Core {
 
     fn after(&mut self, e: u32, commands: Vec<Command>) {
         self.commands.extend(commands.into_iter().map(|c| (e, c)));
+        self.close_if_ended(e);
+    }
+
+    /// Closes the execution if its last step ended it.
+    fn close_if_ended(&mut self, e: u32) {
         let x = &self.execs[e as usize];
         if x.stop.is_none() && x.exec.outcome().is_some() {
             self.close(e);
@@ -784,7 +789,7 @@ impl Core {
                 x.exec.handle_into(event, self.now, &mut commands);
                 self.commands.extend(commands.drain(..).map(|c| (e, c)));
                 self.scratch = commands;
-                self.after(e, Vec::new());
+                self.close_if_ended(e);
                 continue;
             }
             break;
@@ -1016,7 +1021,7 @@ impl Core {
             let event = match progress {
                 Progress::Submitted(output) => Event::TaskSubmitted {
                     token,
-                    output: TaskResult::Output(Arc::new(output)),
+                    output: output.into(),
                 },
                 Progress::Heartbeat => Event::TaskHeartbeat { token },
             };

@@ -268,26 +268,21 @@ impl Execution {
         let f = &self.frames[fid];
         let node = Self::plan_node(&plan, f.block, f.state);
         let State::Task(s) = &node.state else { return };
-        // A `.sync`/`.sync:2` task that keeps only the child's `Output` (the usual
+        // Ok: the result, to shape as the state says. Err: the state's output already — a
+        // `.sync`/`.sync:2` task that keeps only the child's `Output` (the usual
         // `"OutputPath": "$.Output"`) takes it as it is, without writing out the rest.
-        if let TaskResult::Execution(r) = &result
-            && node.language == QueryLanguage::JsonPath
-            && s.result_selector.is_none()
-            && s.assign.is_none()
-            && s.result_path.is_none()
-            && matches!(&s.output_path, Some(Nullable::Value(p)) if p.as_str() == "$.Output")
-        {
-            let output = r.output_member();
-            self.record_in(
-                fid,
-                EventKind::TaskSucceeded {
-                    task: attempt.task,
-                    output: result,
-                },
-            );
-            return self.exit(fid, output, None, node.next);
-        }
-        let payload = result.to_payload();
+        let shaped = match &result {
+            TaskResult::Execution(r)
+                if node.language == QueryLanguage::JsonPath
+                    && s.result_selector.is_none()
+                    && s.assign.is_none()
+                    && s.result_path.is_none()
+                    && matches!(&s.output_path, Some(Nullable::Value(p)) if p.as_str() == "$.Output") =>
+            {
+                Err(r.output_member())
+            }
+            _ => Ok(result.to_payload()),
+        };
         self.record_in(
             fid,
             EventKind::TaskSucceeded {
@@ -295,7 +290,10 @@ impl Execution {
                 output: result,
             },
         );
-        let result = payload;
+        let result = match shaped {
+            Ok(result) => result,
+            Err(output) => return self.exit(fid, output, None, node.next),
+        };
         let raw = self.frames[fid].input.clone();
         let produced = match node.language {
             QueryLanguage::JsonPath => self.result_jsonpath(
